@@ -1,0 +1,58 @@
+"""Every hook a drumtabber plugin can implement.
+
+Registration hooks receive a ``register`` callback: the core owns the registries, so a
+duplicate component name is an error naming both plugins.  A component is any object with a
+``name`` (str), a one-line ``description`` (str) and an ``Options`` dataclass type (may have
+no fields); see :mod:`drumtabber.components` for the protocol of each kind.
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "drumtabber"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_tab_parsers(register):
+    """Call ``register(parser)`` for each tab-format parser this plugin provides.
+
+    A parser has ``name``, ``description``, ``Options``, and
+    ``parse(text, *, path, options) -> ParseResult``; see :class:`drumtabber.components.TabParser`.
+    """
+
+
+@hookspec(firstresult=True)
+def choose_tab_parser(path, text):
+    """Return the name of the parser that should read this file, or None to pass.
+
+    ``path`` is a :class:`pathlib.Path`, ``text`` the decoded file content.  The first
+    non-None answer wins; site-specific parsers answer before the generic ASCII parser,
+    which is marked ``trylast``.
+    """
+
+
+@hookspec
+def register_class_maps(register):
+    """Call ``register(class_map)`` for each class-mapping scheme this plugin provides."""
+
+
+@hookspec
+def register_augmenters(register):
+    """Call ``register(augmenter)`` for each audio augmenter this plugin provides."""
+
+
+@hookspec
+def register_exporters(register):
+    """Call ``register(exporter)`` for each dataset exporter this plugin provides."""
+
+
+@hookspec
+def register_model_backends(register):
+    """Call ``register(backend)`` for each model backend this plugin provides."""
+
+
+@hookspec
+def register_commands(app):
+    """Add commands to the ``drumtabber-data`` typer app: ``@app.command()`` on functions."""

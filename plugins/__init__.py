@@ -1,0 +1,1 @@
+"""Built-in drumtabber plugins (installed as ``drumtabber.plugins``), one module per plugin."""

@@ -1,0 +1,94 @@
+"""The ``drumtabber-data`` command line (typer).  One module per command group.
+
+Exit codes: 0 success, 1 the input is bad or the job failed, 2 wrong usage.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import DrumtabberError
+
+app = typer.Typer(
+    name="drumtabber-data", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False, rich_markup_mode=None,
+    help="Drum tabs + alignment facts -> onset labels, datasets and drum transcription models.")
+
+
+@dataclass
+class State:
+    config_file: Optional[Path] = None
+    plugins_dirs: list = field(default_factory=list)
+    _config: object = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from ..config import Config
+            self._config = Config(config_file=self.config_file)
+        return self._config
+
+    @property
+    def manager(self):
+        from ..plugin_manager import get_plugin_manager
+        dirs = list(self.plugins_dirs)
+        if not dirs and self.config["plugins_dir"]:
+            dirs = [self.config["plugins_dir"]]
+        return get_plugin_manager(dirs)
+
+
+@app.callback()
+def root(ctx: typer.Context,
+         plugins_dir: List[Path] = typer.Option(
+             [], "--plugins-dir", help="Load every .py file in this folder as a plugin "
+             "(repeatable)."),
+         config: Optional[Path] = typer.Option(
+             None, "--config", help="Settings file (default: nearest drumtabber.toml or "
+             "pyproject.toml [tool.drumtabber]).")):
+    """Drum tabs + alignment facts -> onset labels, datasets and models."""
+    ctx.obj = State(config_file=config, plugins_dirs=list(plugins_dir))
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj
+
+
+def fail(message: str, code: int = 1):
+    """Print an error to stderr and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+from . import config_cmd, plugins_cmd, tabs  # noqa: E402,F401  (register the commands)
+
+
+def _early_plugin_dirs(argv: list[str]) -> list[str]:
+    """--plugins-dir values, read before typer parses, so plugin commands can be added."""
+    dirs = []
+    for i, arg in enumerate(argv):
+        if arg == "--plugins-dir" and i + 1 < len(argv):
+            dirs.append(argv[i + 1])
+        elif arg.startswith("--plugins-dir="):
+            dirs.append(arg.split("=", 1)[1])
+    return dirs
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        from ..plugin_manager import get_plugin_manager
+        dirs = _early_plugin_dirs(argv)
+        if dirs and not all(Path(d).is_dir() for d in dirs):
+            missing = next(d for d in dirs if not Path(d).is_dir())
+            fail(f"plugins folder not found: {missing}", 2)
+        get_plugin_manager(dirs).add_commands(app)
+        app(args=argv, prog_name="drumtabber-data")
+    except DrumtabberError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)

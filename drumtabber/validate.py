@@ -1,0 +1,82 @@
+"""Linting tab files: every problem as a coded finding; never an exception."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import dataclasses
+
+from .components import ParseResult, build_options
+from .errors import DrumtabberError
+from .findings import Finding, Severity
+from .score import Score
+from .textio import read_text
+
+# File name endings read when a folder is given (a parser may add its own via ``suffixes``).
+TAB_SUFFIXES = (".txt", ".tab")
+
+
+def iter_input_files(paths: Iterable[Path], suffixes=TAB_SUFFIXES) -> Iterator[Path]:
+    """Files named directly, plus files with a known ending under each folder (sorted)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root) / f for f in files
+                             if f.lower().endswith(suffixes) and not f.startswith("."))
+            yield from sorted(found)
+        else:
+            yield path
+
+
+def parse_file(path: Path, manager, *, options: dict | None = None,
+               settings: dict | None = None, parser_name: str | None = None) -> ParseResult:
+    """Read one tab file with the parser plugin that claims it.
+
+    ``options`` are the parser's own options; ``settings`` (the effective configuration)
+    fill any parser option of the same name that ``options`` does not give.
+    Problems, including a missing or binary file and a parser bug, come back as findings;
+    the score is empty when the file could not be read.
+    """
+    text, findings = read_text(path)
+    if text is None:
+        return ParseResult(Score(source=str(path)), findings)
+    try:
+        parser = (manager.get("tab_parser", parser_name) if parser_name
+                  else manager.choose_tab_parser(path, text))
+        names = {f.name for f in dataclasses.fields(parser.Options)}
+        values = {k: v for k, v in (settings or {}).items() if k in names}
+        values.update(options or {})
+        result = parser.parse(text, path=path,
+                              options=build_options(parser, values, source=str(path)))
+    except DrumtabberError as exc:
+        findings.append(Finding(str(path), exc.line or 1, exc.column or 1, "DT001", exc.message))
+        return ParseResult(Score(source=str(path)), findings)
+    except Exception as exc:  # a parser bug must not stop a run over 10,000 files
+        findings.append(Finding(str(path), 1, 1, "DT000", f"{type(exc).__name__}: {exc}"))
+        return ParseResult(Score(source=str(path)), findings)
+    result.findings[:0] = findings
+    return result
+
+
+def validate_paths(paths: Iterable[Path], manager, *, options: dict | None = None,
+                   settings: dict | None = None, progress=None) -> list[Finding]:
+    """All findings for the tab files in ``paths`` (files and folders)."""
+    suffixes = tuple({s for p in manager.registry("tab_parser")
+                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES))
+    findings = []
+    for path in paths:
+        if not Path(path).exists():
+            findings.append(Finding(str(path), 1, 1, "DT001", "no such file or folder"))
+    files = list(iter_input_files([p for p in paths if Path(p).exists()], suffixes))
+    for path in (progress(files) if progress else files):
+        findings.extend(parse_file(path, manager, options=options,
+                                   settings=settings).findings)
+    return findings
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == Severity.ERROR for f in findings)

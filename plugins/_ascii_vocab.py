@@ -66,7 +66,7 @@ TOM_FLOOR_NOTES = {1: (43,), 2: (43, 41)}
 
 # Labels the writer prints for each base instrument (first label wins; others via GM_LABEL).
 WRITER_LABELS = {
-    I.CRASH: "C", I.CRASH2: "C2", I.CHINA: "Ch", I.SPLASH: "Sp", I.RIDE: "R", I.RIDE2: "R2",
+    I.CRASH: "C", I.CRASH2: "C2", I.CHINA: "CN", I.SPLASH: "Sp", I.RIDE: "R", I.RIDE2: "R2",
     I.HIHAT_CLOSED: "HH", I.HIHAT_PEDAL: "Hf", I.SNARE: "SD", I.SIDE_STICK: "SS",
     I.TOM_HIGH: "T1", I.TOM_HIGH_MID: "T2", I.TOM_LOW_MID: "T3", I.TOM_LOW: "T4",
     I.TOM_FLOOR_HIGH: "FT", I.TOM_FLOOR_LOW: "F2", I.KICK: "BD", I.COWBELL: "CB",

@@ -546,12 +546,12 @@ class _Parse:
             bars.append({"written": first_bar + len(bars) + 1, "meter": Meter(beats, meter.denominator),
                          "line": ref.no + 1, "column": s + 1, "hits": []})
         multi = legend.multi
+        seen = {}
         for st in system.staffs:
             role = roles.get(st.label)
             if not isinstance(role, Instrument):
                 continue
             table = tables[st.label]
-            seen = {}
             for k, (s, e) in enumerate(st.bars):
                 if k >= len(bars):
                     hits = sum(1 for ch in st.text[s:e] if ch not in V.REST_CHARS)
@@ -740,6 +740,7 @@ def write_tab(score: Score, *, bars_per_line: int = 4) -> str:
         by_bar.setdefault(e.bar, []).append(e)
     lines_used = sorted({writer_line(e.instrument) for e in score.events},
                         key=lambda bl: _WRITE_ORDER.get(bl[0], 100 + bl[0].gm_note))
+    lines_used = lines_used or [writer_line(Instrument.KICK)]
     width = max([len(lab) for _, lab in lines_used] + [2])
     out = []
     if score.tempo_hint_bpm:

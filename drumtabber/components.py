@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -49,13 +50,14 @@ def build_options(component, values: dict | None = None, *, source: str = "optio
     """
     values = dict(values or {})
     fields = {f.name: f for f in dataclasses.fields(component.Options)}
+    hints = typing.get_type_hints(component.Options)
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(
             f"{component.name}: unknown option(s) {', '.join(unknown)}; "
             f"valid: {', '.join(sorted(fields)) or '(none)'}", path=source)
     for key, value in values.items():
-        values[key] = coerce_value(value, fields[key].type, what=f"{component.name}.{key}",
+        values[key] = coerce_value(value, hints.get(key, str), what=f"{component.name}.{key}",
                                    source=source)
     return component.Options(**values)
 
@@ -64,12 +66,14 @@ _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "Path": Path}
 
 
 def coerce_value(value, type_, *, what: str, source: str = "options"):
-    """Turn a config/CLI value into ``type_`` (int, float, str, bool, Path, or their names)."""
+    """Turn a config/CLI value into ``type_`` (int, float, str, bool, Path, their names, or an
+    optional one of them: ``int | None``)."""
     target = _TYPES.get(type_, type_) if isinstance(type_, str) else type_
-    if isinstance(type_, str) and "|" in type_:          # "int | None" and the like
+    args = [a for a in typing.get_args(type_) if a is not type(None)]
+    if args:                                               # Optional[int], int | None
         if value is None:
             return None
-        target = _TYPES.get(type_.split("|")[0].strip(), str)
+        target = args[0]
     try:
         if target is bool:
             if isinstance(value, bool):

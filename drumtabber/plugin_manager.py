@@ -94,13 +94,13 @@ class PluginManager:
         from importlib.metadata import entry_points
 
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if self.pm.get_plugin(ep.name) is not None:
-                continue
             try:
                 module = ep.load()
             except Exception as exc:  # a broken third-party plugin must not kill the CLI
                 raise PluginError(f"cannot load plugin {ep.name!r} (entry point {ep.value}): "
                                   f"{type(exc).__name__}: {exc}") from exc
+            if self.pm.get_plugin(ep.name) is module:     # the same package seen twice on the path
+                continue
             dist = getattr(ep, "dist", None)
             version = dist.version if dist is not None else "unknown"
             where = f"entry point ({dist.name if dist is not None else ep.value})"

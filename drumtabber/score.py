@@ -146,6 +146,7 @@ class Bar:
     repeat_pass: int = 1            # 1 on the first time through, 2 on the first repeat, ...
     line: int = 0                   # source line of the system the bar is in (1-based)
     column: int = 0                 # source column where the bar starts (1-based)
+    cells: tuple = ()               # beat of each grid cell (tab column), when the source has a grid
 
     @property
     def length_beats(self) -> int:
@@ -187,7 +188,7 @@ class Score:
     bars: list[Bar] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     tempo_hint_bpm: float | None = None   # first tempo found in the file's text
-    tempo_hints: list = field(default_factory=list)   # (written bar, bpm) for each tempo mark
+    tempo_hints: list = field(default_factory=list)   # (written bar, 1-based; bpm) per tempo mark
     meter_hint: Meter | None = None
     title: str = ""
     source: str = ""

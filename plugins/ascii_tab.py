@@ -468,8 +468,12 @@ class _Parse:
         tables = {lab: self.symbol_table(r, legend) for lab, r in roles.items()
                   if isinstance(r, Instrument)}
         written = []          # [(Bar-like dict, hits, system)]
+        first_bar_of_system = []
         for system in systems:
+            first_bar_of_system.append(len(written) + 1)
             written.extend(self.read_system(system, roles, tables, legend, len(written), score))
+        first_bar_of_system.append(len(written) + 1)
+        score.tempo_hints = [(first_bar_of_system[i], bpm) for i, bpm in score.tempo_hints]
         self.expand_repeats(systems, written, score)
         return score
 
@@ -488,7 +492,7 @@ class _Parse:
                 if score.tempo_hint_bpm is None:
                     score.tempo_hint_bpm = bpm
                 nxt = next((i for i, s in enumerate(starts) if s > no), len(starts))
-                score.tempo_hints.append((nxt, bpm))
+                score.tempo_hints.append((nxt, bpm))      # system index until bars are known
                 self.find(no, m.start(), "DT111", f"tempo hint {bpm:g} BPM")
             m = _METER_LINE.match(text) or _HEADER_METER.search(text)
             if m:
@@ -544,7 +548,8 @@ class _Parse:
         for k, (s, e) in enumerate(ref.bars):
             positions, beats = grids[k]
             bars.append({"written": first_bar + len(bars) + 1, "meter": Meter(beats, meter.denominator),
-                         "line": ref.no + 1, "column": s + 1, "hits": []})
+                         "line": ref.no + 1, "column": s + 1, "hits": [],
+                         "cells": tuple(p for p in positions if p is not None)})
         multi = legend.multi
         seen = {}
         for st in system.staffs:
@@ -654,7 +659,7 @@ class _Parse:
                 for wb in group:
                     index = len(score.bars)
                     score.bars.append(Bar(index, wb["meter"], wb["written"], rep,
-                                          wb["line"], wb["column"]))
+                                          wb["line"], wb["column"], wb["cells"]))
                     for beat, instrument, arts, line, col, label in wb["hits"]:
                         score.events.append(Event(index, beat, instrument, arts,
                                                   velocity_for(arts), wb["written"], rep,

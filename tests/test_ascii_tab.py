@@ -200,8 +200,8 @@ def test_meter_header_and_eighth_note_bars():
 
 
 def test_tempo_hints():
-    score = parse("100 BPM\nHH|x-x-x-x-|\n\nTempo: 140\nHH|x-x-x-x-|\n").score
-    assert score.tempo_hint_bpm == 100 and score.tempo_hints == [(0, 100.0), (1, 140.0)]
+    score = parse("100 BPM\nHH|x-x-x-x-|x-x-x-x-|\n\nTempo: 140\nHH|x-x-x-x-|\n").score
+    assert score.tempo_hint_bpm == 100 and score.tempo_hints == [(1, 100.0), (3, 140.0)]
 
 
 def test_legend_overrides_labels_and_symbols():

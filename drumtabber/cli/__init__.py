@@ -65,16 +65,27 @@ def fail(message: str, code: int = 1):
 
 from . import config_cmd, plugins_cmd, tabs  # noqa: E402,F401  (register the commands)
 
+_BUILTIN_COMMANDS = list(app.registered_commands)
+
+
+def _early_values(argv: list[str], flag: str) -> list[str]:
+    """Values of a root option, read before typer parses (plugin commands must exist first)."""
+    values = []
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            values.append(argv[i + 1])
+        elif arg.startswith(flag + "="):
+            values.append(arg.split("=", 1)[1])
+    return values
+
 
 def _early_plugin_dirs(argv: list[str]) -> list[str]:
-    """--plugins-dir values, read before typer parses, so plugin commands can be added."""
-    dirs = []
-    for i, arg in enumerate(argv):
-        if arg == "--plugins-dir" and i + 1 < len(argv):
-            dirs.append(argv[i + 1])
-        elif arg.startswith("--plugins-dir="):
-            dirs.append(arg.split("=", 1)[1])
-    return dirs
+    return _early_values(argv, "--plugins-dir")
+
+
+def _early_option(argv: list[str], flag: str):
+    values = _early_values(argv, flag)
+    return values[0] if values else None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
         if dirs and not all(Path(d).is_dir() for d in dirs):
             missing = next(d for d in dirs if not Path(d).is_dir())
             fail(f"plugins folder not found: {missing}", 2)
+        if not dirs and "--help" not in argv:
+            from ..config import Config
+            configured = Config(config_file=_early_option(argv, "--config"))["plugins_dir"]
+            dirs = [configured] if configured else []
+        app.registered_commands[:] = _BUILTIN_COMMANDS     # drop a previous call's plugins
         get_plugin_manager(dirs).add_commands(app)
         app(args=argv, prog_name="drumtabber-data")
     except DrumtabberError as exc:

@@ -61,6 +61,8 @@ def show_command(
         fmt: str = typer.Option("csv", "--format", help="csv, json or tab"),
         parser: Optional[str] = typer.Option(None, "--parser",
                                              help="Parser name (default: chosen per file)."),
+        writer: str = typer.Option("ascii", "--writer",
+                                   help="Tab format (a parser that can write) for --format tab."),
 ):
     """Print the parsed hits: one row per hit (csv/json) or the tab rewritten cleanly."""
     if fmt not in ("csv", "json", "tab"):
@@ -76,8 +78,10 @@ def show_command(
         if f.severity != Severity.INFO:
             typer.echo(f.format(), err=True)
     if fmt == "tab":
-        from ..plugins.ascii_tab import write_tab
-        typer.echo(write_tab(result.score))
+        tab_writer = manager.get("tab_parser", writer)
+        if not hasattr(tab_writer, "write"):
+            fail(f"parser {writer!r} cannot write tabs", 2)
+        typer.echo(tab_writer.write(result.score))
     else:
         typer.echo(format_rows(score_to_rows(result.score), EVENT_COLUMNS, fmt).rstrip("\n"))
     raise typer.Exit(1 if has_errors(result.findings) else 0)

@@ -29,6 +29,17 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT109": (Severity.WARNING, "label used twice in one system"),
     "DT110": (Severity.WARNING, "legend entry not understood"),
     "DT111": (Severity.INFO, "header hint read (tempo, meter)"),
+    "DT201": (Severity.ERROR, "alignment file malformed: bad syntax, unknown key or wrong value"),
+    "DT202": (Severity.ERROR, "alignment file's tab is missing or has no bars"),
+    "DT203": (Severity.ERROR, "tempo change, ramp, anchor or meter past the end of the tab"),
+    "DT204": (Severity.ERROR, "anchors do not increase in position and time"),
+    "DT205": (Severity.ERROR, "tempo reaches 0 BPM or below"),
+    "DT206": (Severity.ERROR, "meter does not fit the bar's columns"),
+    "DT207": (Severity.ERROR, "onsets fall outside the recording"),
+    "DT208": (Severity.ERROR, "recording not found or unreadable"),
+    "DT209": (Severity.ERROR, "recording's checksum differs from the alignment file's"),
+    "DT210": (Severity.ERROR, "recording's duration differs from the alignment file's"),
+    "DT212": (Severity.WARNING, "seed flag disagrees with the tab (triplets)"),
 }
 
 

@@ -62,19 +62,42 @@ def parse_file(path: Path, manager, *, options: dict | None = None,
     return result
 
 
+def validate_alignment(path: Path, manager, *, audio_dir: Path | None = None,
+                       settings: dict | None = None) -> list[Finding]:
+    """Findings about one alignment file (its own DT2xx checks; lint the tab separately)."""
+    from .align import align, load_alignment
+    alignment, findings = load_alignment(path)
+    if alignment is None or any(f.severity == Severity.ERROR for f in findings):
+        return findings
+    try:
+        result = align(alignment, manager, audio_dir=audio_dir, settings=settings)
+    except DrumtabberError as exc:
+        return findings + [Finding(str(path), exc.line or 1, 1, "DT201", exc.message)]
+    except Exception as exc:  # a bug must not stop a run over many files
+        return findings + [Finding(str(path), 1, 1, "DT000", f"{type(exc).__name__}: {exc}")]
+    return findings + [f for f in result.findings if f.code.startswith("DT2")]
+
+
 def validate_paths(paths: Iterable[Path], manager, *, options: dict | None = None,
-                   settings: dict | None = None, progress=None) -> list[Finding]:
-    """All findings for the tab files in ``paths`` (files and folders)."""
+                   settings: dict | None = None, progress=None,
+                   audio_dir: Path | None = None) -> list[Finding]:
+    """All findings for the tab and alignment files in ``paths`` (files and folders)."""
+    from .align import ALIGNMENT_SUFFIXES
     suffixes = tuple({s for p in manager.registry("tab_parser")
-                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES))
+                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES)
+                     | set(ALIGNMENT_SUFFIXES))
     findings = []
     for path in paths:
         if not Path(path).exists():
             findings.append(Finding(str(path), 1, 1, "DT001", "no such file or folder"))
     files = list(iter_input_files([p for p in paths if Path(p).exists()], suffixes))
     for path in (progress(files) if progress else files):
-        findings.extend(parse_file(path, manager, options=options,
-                                   settings=settings).findings)
+        if path.suffix.lower() in ALIGNMENT_SUFFIXES:
+            findings.extend(validate_alignment(path, manager, audio_dir=audio_dir,
+                                               settings=settings))
+        else:
+            findings.extend(parse_file(path, manager, options=options,
+                                       settings=settings).findings)
     return findings
 
 

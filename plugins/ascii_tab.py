@@ -56,6 +56,20 @@ _TRIPLET_QUARTERS = {"q": Fraction(2, 3), "e": Fraction(1, 3), "s": Fraction(1, 
 class AsciiTabOptions:
     default_meter: str = "4/4"     # meter of bars when the file names none
     read_legend: bool = True       # let the file's legend redefine labels and symbols
+    legend: str = ""               # extra legend lines ("G = china"), read after the file's
+    meters: str = ""               # meter changes by written bar: "1=4/4, 9=7/8"
+
+
+def parse_meter_changes(text: str) -> dict[int, Meter]:
+    """``"1=4/4, 9=7/8"`` -> {1: 4/4, 9: 7/8}; ValueError names the bad entry."""
+    out = {}
+    for item in filter(None, (part.strip() for part in text.replace(";", ",").split(","))):
+        bar, sep, meter = item.partition("=")
+        try:
+            out[int(bar)] = Meter.parse(meter)
+        except ValueError:
+            raise ValueError(f"meter change {item!r}: expected BAR=NUM/DEN such as 9=7/8") from None
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -346,6 +360,7 @@ class _Parse:
         self.lines = text.expandtabs(8).split("\n")
         self.findings: list[Finding] = []
         self.default_meter = Meter.parse(options.default_meter)
+        self.meter_changes = parse_meter_changes(options.meters)
 
     def find(self, no: int, col: int, code: str, message: str):
         self.findings.append(Finding(self.path, no + 1, col + 1, code, message))
@@ -460,6 +475,12 @@ class _Parse:
         if self.options.read_legend:
             legend, found = read_legend(self.lines, set(staffs), self.path)
             self.findings.extend(found)
+        if self.options.legend:
+            extra, found = read_legend(self.options.legend.split("\n"), set(), self.path)
+            legend.labels.update(extra.labels)
+            legend.symbols.update(extra.symbols)
+            legend.multi |= extra.multi
+            self.findings.extend(found)
         self.read_prose(prose, systems, score)
         if not systems:
             self.find(0, 0, "DT002", "no drum tab found (no lines such as 'HH|x-x-x-x-|')")
@@ -532,11 +553,14 @@ class _Parse:
     def read_system(self, system: System, roles, tables, legend: Legend, first_bar: int,
                     score: Score) -> list:
         ref = system.staffs[0]
-        meter = system.meter or score.meter_hint or self.default_meter
+        system_meter = system.meter or score.meter_hint or self.default_meter
         widths = Counter(e - s for s, e in ref.bars)
         majority = widths.most_common(1)[0][0]
-        grids = []
+        grids, meters = [], []
         for k, (s, e) in enumerate(ref.bars):
+            changed = [b for b in self.meter_changes if b <= first_bar + k + 1]
+            meter = self.meter_changes[max(changed)] if changed else system_meter
+            meters.append(meter)
             grids.append(self.bar_grid(system, k, s, e, meter, majority))
         for st in system.staffs[1:]:
             if [b for b in st.bars] != ref.bars:
@@ -547,7 +571,8 @@ class _Parse:
         bars = []
         for k, (s, e) in enumerate(ref.bars):
             positions, beats = grids[k]
-            bars.append({"written": first_bar + len(bars) + 1, "meter": Meter(beats, meter.denominator),
+            bars.append({"written": first_bar + len(bars) + 1,
+                         "meter": Meter(beats, meters[k].denominator),
                          "line": ref.no + 1, "column": s + 1, "hits": [],
                          "cells": tuple(p for p in positions if p is not None)})
         multi = legend.multi

@@ -30,6 +30,8 @@ def validate_command(
             None, help="Tab files and folders (default: the configured tabs_dir)."),
         fmt: str = typer.Option("text", "--format", help="text or json"),
         show_info: bool = typer.Option(False, "--show-info", help="Also list info findings."),
+        audio_dir: Optional[Path] = typer.Option(
+            None, "--audio-dir", help="Also check alignment files against their recordings."),
 ):
     """Lint tab files like a linter: file:line:column: CODE severity: message.
 
@@ -39,9 +41,10 @@ def validate_command(
         fail(f"--format must be one of {', '.join(_FORMATS)}, not {fmt!r}", 2)
     from ..validate import has_errors, validate_paths
     st = state(ctx)
-    targets = list(paths or [st.config["tabs_dir"]])
+    targets = list(paths or [p for p in (st.config["tabs_dir"], st.config["alignments_dir"])
+                             if Path(p).exists()] or [st.config["tabs_dir"]])
     findings = validate_paths(targets, st.manager, settings=st.config.values,
-                              progress=_progress)
+                              progress=_progress, audio_dir=audio_dir)
     shown = [f for f in findings if show_info or f.severity != Severity.INFO]
     if fmt == "json":
         typer.echo(json.dumps([f.to_dict() for f in shown], indent=1))

@@ -503,7 +503,10 @@ def align(a: Alignment, manager, *, audio_dir: Path | None = None, settings=None
                              ramps=resolved)
             r0 = probe.qpm_at(q0)
         resolved.append((q0, q1, r0, r1))
-    if reference is not None and anchors:
+    if reference is not None and anchors:      # the first note is pinned like an anchor
+        if any(q == reference[0] for q, _ in anchors):
+            findings.append(f(1, "DT204", "an anchor sits on the reference point"))
+            return AlignResult(score, None, [], findings)
         anchors = sorted(anchors + [reference])
     try:
         tempo_map = TempoMap(score.bars, qpm=base, reference=reference, changes=changes,

@@ -101,18 +101,20 @@ class TempoMap:
         if qpm is None:
             if len(anchors) < 2:
                 raise AlignmentError("no tempo: give a BPM or at least two anchors")
-        self.pieces = self._tempo_pieces(qpm, changes, ramps, anchors)
+        if qpm is None and len(anchors) >= 2:     # extrapolate with the anchors' own tempo
+            (qa, ta), (qb, tb) = anchors[0], anchors[1]
+            (qy, ty), (qz, tz) = anchors[-2], anchors[-1]
+            qpm = (qb - qa) * 60 / (tb - ta)
+            changes = list(changes) + [(qz, (qz - qy) * 60 / (tz - ty))]
+        self.pieces = self._tempo_pieces(qpm, changes, ramps)
         if reference is not None and not anchors:
             self._shift_to(to_fraction(reference[0]), to_fraction(reference[1]))
-        if anchors:
-            self._insert_anchors(anchors)
         self._starts = [p.q0 for p in self.pieces]
+        # measured anchors: (quarters, seconds, tempo-map seconds)
+        self.anchors = [(q, t, self._tempo_time(q)) for q, t in anchors]
 
     # -- construction --------------------------------------------------------------------
-    def _tempo_pieces(self, qpm, changes, ramps, anchors) -> list[_Piece]:
-        if qpm is None:      # extrapolate from the anchors' own tempo
-            (qa, ta), (qb, tb) = anchors[0], anchors[1]
-            qpm = (qb - qa) * 60 / (tb - ta)
+    def _tempo_pieces(self, qpm, changes, ramps) -> list[_Piece]:
         events = [(to_fraction(q), 0, to_fraction(r), None) for q, r in changes]
         events += [(to_fraction(a), 1, (to_fraction(r0), to_fraction(r1)), to_fraction(b))
                    for a, b, r0, r1 in ramps]
@@ -145,24 +147,26 @@ class TempoMap:
     def _piece_index(self, q) -> int:
         return max(0, bisect.bisect_right([p.q0 for p in self.pieces], q) - 1)
 
+    def _anchor_span(self, value, index: int):
+        """The two anchors around ``value`` (index 0: quarters, 1: seconds), or one at an end."""
+        anchors = self.anchors
+        if value <= anchors[0][index]:
+            return anchors[0], None
+        if value >= anchors[-1][index]:
+            return anchors[-1], None
+        i = bisect.bisect_right([a[index] for a in anchors], value) - 1
+        return anchors[i], anchors[i + 1]
+
     def _shift_to(self, q, t) -> None:
         delta = t - self.pieces[self._piece_index(q)].time(q)
         self.pieces = [_Piece(p.q0, p.qa, p.ta + delta, p.qpm, p.slope) for p in self.pieces]
 
-    def _insert_anchors(self, anchors) -> None:
-        (q_first, t_first), (q_last, t_last) = anchors[0], anchors[-1]
-        self._shift_to(q_first, t_first)
-        before = [p for p in self.pieces if p.q0 < q_first]
-        middle = []
-        for (qa, ta), (qb, tb) in zip(anchors, anchors[1:]):
-            middle.append(_Piece(qa, qa, ta, (qb - qa) * 60 / (tb - ta), Fraction(0)))
-        # after the last anchor: the tempo pieces, continued from the last anchor
-        self._shift_to(q_last, t_last)
-        i = self._piece_index(q_last)
-        last = self.pieces[i]
-        after = [_Piece(q_last, q_last, t_last, last.qpm_at(q_last), last.slope)]
-        after += self.pieces[i + 1:]
-        self.pieces = before + middle + after
+    def _tempo_time(self, q):
+        return self.pieces[self._piece_index(q)].time(q)
+
+    def _tempo_quarters(self, t):
+        times = [p.time(p.q0) if p.q0 != -math.inf else -math.inf for p in self.pieces]
+        return self.pieces[max(0, bisect.bisect_right(times, t) - 1)].quarters(t)
 
     # -- conversions ---------------------------------------------------------------------
     def position_to_quarters(self, bar: int, beat) -> Fraction:
@@ -180,13 +184,26 @@ class TempoMap:
         return i, (q - self.bar_quarters[i]) * den / 4
 
     def quarters_to_seconds(self, q):
-        return self.pieces[self._piece_index(q)].time(q) + self.offset
+        """Seconds at ``q`` quarters.  Between two anchors the tempo map's shape (ramps,
+        changes) is kept and stretched to fit them; with none there, the tempo is constant."""
+        tq = self._tempo_time(q)
+        if not self.anchors:
+            return tq + self.offset
+        (qa, ta, Ta), b = self._anchor_span(q, 0)
+        if b is None:
+            return ta + (tq - Ta) + self.offset
+        qb, tb, Tb = b
+        return ta + (tq - Ta) * (tb - ta) / (Tb - Ta) + self.offset
 
     def seconds_to_quarters(self, t):
         t = t - (self.offset if not isinstance(t, float) else float(self.offset))
-        times = [p.time(p.q0) if p.q0 != -math.inf else -math.inf for p in self.pieces]
-        i = max(0, bisect.bisect_right(times, t) - 1)
-        return self.pieces[i].quarters(t)
+        if not self.anchors:
+            return self._tempo_quarters(t)
+        (qa, ta, Ta), b = self._anchor_span(t, 1)
+        if b is None:
+            return self._tempo_quarters(Ta + (t - ta))
+        qb, tb, Tb = b
+        return self._tempo_quarters(Ta + (t - ta) * (Tb - Ta) / (tb - ta))
 
     def beats_to_seconds(self, bar: int, beat):
         """Seconds of a score position (``bar`` 0-based, ``beat`` within the bar)."""

@@ -147,56 +147,71 @@ def read_legend(lines: list[str], staff_lines: set[int], path: str) -> tuple[Leg
             section = ("cymbal" if word.startswith("cymbal") else "hihat" if "hat" in word
                        else "percussion" if word.startswith("perc") else "drum")
             continue
-        m = _LEGEND_SYMBOL.match(line)
-        key_is_symbol = bool(m)
-        if not m:
-            m = _LEGEND_KEY.match(line)
-            if not m:
-                continue
-        keys = [k.strip() for k in m.group(1).split(",")]
-        desc = m.group(2).strip()
-        if not key_is_symbol:
-            descs = [d.strip() for d in desc.split(",")] if len(keys) > 1 else [desc]
-            if len(descs) != len(keys):
-                descs = [desc] * len(keys)
-            roles = [_role_from_text(d, k) for k, d in zip(keys, descs)]
-            meaning = _meaning(desc)
-            is_label = all(r is not None for r in roles) and (
-                meaning is None or any(k in V.LABELS for k in keys) or not all(
-                    k.islower() or len(k) == 1 for k in keys))
-            if is_label and not (len(keys) == 1 and keys[0].islower() and meaning):
-                for key, role in zip(keys, roles):
-                    legend.labels[key] = role
-                    legend.label_lines[key] = no + 1
-                continue
-            if len(keys) != 1 or len(keys[0]) > 2 or meaning is None:
-                continue
-        symbol = keys[0]
-        clauses = [c for c in re.split(r";", desc) if c.strip()]
-        general = _meaning(clauses[0]) if clauses else None
-        kinds = _SECTION_KINDS.get(section, _ALL_KINDS)
-        understood = False
-        if general is not None and not (V.HIHAT_SCOPE.match(clauses[0]) or V.KICK_SCOPE.match(clauses[0])):
-            for kind in kinds:
-                legend.symbols[(kind, symbol)] = _symbol_entry(kind, *general)
-            understood = True
-        for clause in clauses:
-            scoped = (("hihat", "hihat_pedal") if V.HIHAT_SCOPE.match(clause)
-                      else ("kick",) if V.KICK_SCOPE.match(clause) else None)
-            if scoped is None:
-                continue
-            meaning = _meaning(V.KICK_SCOPE.sub("", V.HIHAT_SCOPE.sub("", clause)))
-            if meaning is None or meaning == (frozenset(), frozenset()):
-                continue
-            for kind in scoped:
-                legend.symbols[(kind, symbol)] = _symbol_entry(kind, *meaning)
-            understood = True
-        if understood and len(symbol) == 2:
-            legend.multi.add(symbol)
-        if not understood:
-            findings.append(Finding(path, no + 1, 1, "DT110",
-                                    f"legend entry for symbol {symbol!r} not understood: {desc!r}"))
+        for entry in _legend_entries(line):
+            _read_legend_entry(entry, no, legend, findings, section, path)
     return legend, findings
+
+
+def _legend_entries(line: str) -> list[str]:
+    """One legend line may hold several entries: "x = closed hi-hat, o = open hi-hat"."""
+    if line.count("=") + line.count(":") < 2:
+        return [line]
+    return [part for part in _LEGEND_SPLIT.split(line) if part.strip()]
+
+
+_LEGEND_SPLIT = re.compile(r"[,;]\s*(?=[A-Za-z0-9#@+*]{1,3}\s*[=:])")
+
+
+def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, section, path):
+    m = _LEGEND_SYMBOL.match(line)
+    key_is_symbol = bool(m)
+    if not m:
+        m = _LEGEND_KEY.match(line)
+        if not m:
+            return
+    keys = [k.strip() for k in m.group(1).split(",")]
+    desc = m.group(2).strip()
+    if not key_is_symbol:
+        descs = [d.strip() for d in desc.split(",")] if len(keys) > 1 else [desc]
+        if len(descs) != len(keys):
+            descs = [desc] * len(keys)
+        roles = [_role_from_text(d, k) for k, d in zip(keys, descs)]
+        meaning = _meaning(desc)
+        is_label = all(r is not None for r in roles) and (
+            meaning is None or any(k in V.LABELS for k in keys) or not all(
+                k.islower() or len(k) == 1 for k in keys))
+        if is_label and not (len(keys) == 1 and keys[0].islower() and meaning):
+            for key, role in zip(keys, roles):
+                legend.labels[key] = role
+                legend.label_lines[key] = no + 1
+            return
+        if len(keys) != 1 or len(keys[0]) > 2 or meaning is None:
+            return
+    symbol = keys[0]
+    clauses = [c for c in re.split(r";", desc) if c.strip()]
+    general = _meaning(clauses[0]) if clauses else None
+    kinds = _SECTION_KINDS.get(section, _ALL_KINDS)
+    understood = False
+    if general is not None and not (V.HIHAT_SCOPE.match(clauses[0]) or V.KICK_SCOPE.match(clauses[0])):
+        for kind in kinds:
+            legend.symbols[(kind, symbol)] = _symbol_entry(kind, *general)
+        understood = True
+    for clause in clauses:
+        scoped = (("hihat", "hihat_pedal") if V.HIHAT_SCOPE.match(clause)
+                  else ("kick",) if V.KICK_SCOPE.match(clause) else None)
+        if scoped is None:
+            continue
+        meaning = _meaning(V.KICK_SCOPE.sub("", V.HIHAT_SCOPE.sub("", clause)))
+        if meaning is None or meaning == (frozenset(), frozenset()):
+            continue
+        for kind in scoped:
+            legend.symbols[(kind, symbol)] = _symbol_entry(kind, *meaning)
+        understood = True
+    if understood and len(symbol) == 2:
+        legend.multi.add(symbol)
+    if not understood:
+        findings.append(Finding(path, no + 1, 1, "DT110",
+                                f"legend entry for symbol {symbol!r} not understood: {desc!r}"))
 
 
 # --------------------------------------------------------------------------------------
@@ -299,7 +314,10 @@ def match_staff(text: str) -> StaffLine | None:
     good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
     if good < STAFF_SYMBOL_SHARE * len(inner):
         return None
-    return StaffLine(-1, label, text, _bar_spans(text, first, last), text[last + 1:])
+    spans = _bar_spans(text, first, last)
+    if not spans:
+        return None
+    return StaffLine(-1, label, text, spans, text[last + 1:])
 
 
 def _bar_spans(text: str, first: int, last: int) -> list:
@@ -679,7 +697,10 @@ class _Parse:
                 group, times = [written[i]], 1
             else:
                 first, last, times = span
-                group = [b for b in written[i:] if first <= b["written"] <= last]
+                j = i
+                while j < len(written) and written[j]["written"] <= last:
+                    j += 1
+                group = written[i:max(j, i + 1)]
             for rep in range(1, times + 1):
                 for wb in group:
                     index = len(score.bars)

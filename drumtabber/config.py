@@ -35,7 +35,7 @@ SETTINGS = {s.key: s for s in [
     Setting("tabs_dir", "Path", "tabs", "folder of tab files"),
     Setting("alignments_dir", "Path", "alignments", "folder of alignment files"),
     Setting("audio_dir", "Path", "audio", "folder where recordings are looked up"),
-    Setting("plugins_dir", "str", "", "extra folder of plugin .py files (empty: none)"),
+    Setting("plugins_dir", "Path", "", "extra folder of plugin .py files (empty: none)"),
     Setting("default_meter", "str", "4/4", "meter of tab bars when a file names none"),
     Setting("features.sample_rate", "int", 44100, "audio sample rate in Hz"),
     Setting("features.n_fft", "int", 2048, "STFT window length in samples"),
@@ -134,11 +134,14 @@ class Config:
         if setting is None:
             raise ConfigError(f"unknown setting {key!r}; valid settings: "
                               f"{', '.join(SETTINGS)}", path=error_path, line=error_line)
+        if setting.type == "Path" and value == "":       # an empty path means "none"
+            self.values[key], self.sources[key] = "", source
+            return
         try:
             value = coerce_value(value, setting.type, what=key)
         except ConfigError as exc:
             raise ConfigError(exc.message, path=error_path, line=error_line) from None
-        if setting.type == "Path" and str(value) not in ("", ".") and not value.is_absolute():
+        if setting.type == "Path" and not value.is_absolute():
             value = base / value
         if key == "default_meter":
             from .score import Meter

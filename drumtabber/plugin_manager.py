@@ -165,7 +165,7 @@ class PluginManager:
         """The parser component that should read ``path`` (first-result hook)."""
         name = self.pm.hook.choose_tab_parser(path=path, text=text)
         if name is None:
-            raise UnknownComponentError(f"no parser plugin accepts this file", path=path)
+            raise UnknownComponentError("no parser plugin accepts this file", path=path)
         return self.get("tab_parser", name)
 
     def add_commands(self, app) -> None:

@@ -255,7 +255,9 @@ def test_each_finding_code_is_triggered_with_its_message(code):
 
 
 def test_every_code_has_a_test():
-    tested = set(BAD_INPUTS) | {"DT000", "DT001", "DT003"}   # file-level: test_validate*.py
+    from test_align import BAD_ALIGNMENTS
+    # file-level codes are tested in test_validate_robustness.py and test_align.py
+    tested = set(BAD_INPUTS) | set(BAD_ALIGNMENTS) | {"DT000", "DT001", "DT003"}
     assert tested == set(CODES)
 
 

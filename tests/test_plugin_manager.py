@@ -187,3 +187,39 @@ def test_every_hook_is_documented_and_tested():
     for name in specs:
         assert inspect.getdoc(getattr(hookspecs, name)), f"{name} has no docstring"
         assert name in test_text, f"no test uses the hook {name}"
+
+
+def test_a_crashing_parser_becomes_a_dt000_finding(tmp_path):
+    from drumtabber.validate import parse_file
+
+    class Crashing(_ParserPlugin):
+        @hookspecs.hookimpl
+        def choose_tab_parser(self, path, text):
+            return "crashing"
+
+    plugin = Crashing("crashing")
+    plugin.parser.parse = lambda text, path, options: 1 / 0
+    manager = PluginManager(entry_points=False)
+    manager.register(plugin, "crashing_plugin")
+    (tmp_path / "a.txt").write_text("HH|x---|\n")
+    result = parse_file(tmp_path / "a.txt", manager)
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("DT000", "ZeroDivisionError: division by zero")]
+    assert result.score.events == []
+
+
+def test_configured_plugins_dir_adds_commands(tmp_path, run_cli, monkeypatch):
+    plug = tmp_path / "plug"
+    plug.mkdir()
+    (plug / "greet.py").write_text(
+        "from drumtabber.hookspecs import hookimpl\n"
+        "@hookimpl\n"
+        "def register_commands(app):\n"
+        "    @app.command('greet')\n"
+        "    def greet():\n"
+        "        print('hi')\n")
+    (tmp_path / "drumtabber.toml").write_text('plugins_dir = "plug"\n')
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("greet")[:2] == (0, "hi\n")
+    monkeypatch.chdir(tmp_path.parent)
+    assert run_cli("greet")[0] == 2          # not configured here: no such command

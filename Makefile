@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(VENV)/bin/drumtabber-data validate tabs
-	$(VENV)/bin/drumtabber-data show tabs/may3beta_tab.txt --format tab | head -n 30
+	$(VENV)/bin/drumtabber-data validate tabs alignments
+	$(VENV)/bin/drumtabber-data show tabs/example_shuffle.txt --format tab
 	$(VENV)/bin/drumtabber-data show tabs/may3beta_tab.txt --format csv | head -n 8
+	$(VENV)/bin/drumtabber-data align alignments/may3beta.toml | head -n 8
+	$(VENV)/bin/drumtabber-data align alignments/example_odd_meter.toml | tail -n 4
 
 # pytest exits 5 when it collects no tests; that is not a failure of the code.
 test: setup

@@ -740,7 +740,8 @@ def _symbol_index():
         kind = V.line_kind(base)
         first = "oO" if kind in ("drum", "kick") else "xX"
         for symbol, (inst, arts) in sorted(V.SYMBOLS[kind].items(),
-                                           key=lambda item: item[0] not in first):
+                                           key=lambda item: (item[0] not in first,
+                                                             not item[0].isalpha())):
             index.setdefault((base, inst or base, arts), symbol)
     return index
 
@@ -812,8 +813,12 @@ def write_tab(score: Score, *, bars_per_line: int = 4) -> str:
             events = by_bar.get(bar.index, [])
             segs, starts = [], []
             col = 0
+            whole_bar = [e.beat - int(e.beat) for e in events] or [Fraction(0)]
+            uniform = _count_segment(1, whole_bar, bar.meter.denominator)
             for b in range(bar.meter.numerator):
                 offs = [e.beat - b for e in events if b <= e.beat < b + 1]
+                if uniform[1:] in ("e+a", "te", "ts+ts"):      # one grid fits the whole bar
+                    offs = whole_bar
                 seg = _count_segment(b + 1, offs or [Fraction(0)], bar.meter.denominator)
                 positions, _, _ = grid_from_count(seg, bar.meter.denominator)
                 starts.append({p: col + j for j, p in enumerate(positions) if p is not None})

@@ -1,0 +1,67 @@
+"""Loading audio: wav, flac, ogg and mp3 as float32 at a chosen rate."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DrumtabberError
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+
+
+class AudioError(DrumtabberError):
+    """An audio file is missing, corrupt or in a format we cannot read."""
+
+
+def load_audio(path, *, sample_rate: int | None = None, mono: bool = True
+               ) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .wav, .flac, .ogg or .mp3 file.
+    sample_rate : int or None
+        Resample to this rate (soxr, via librosa); None keeps the file's rate.
+    mono : bool
+        Average the channels.
+
+    Returns
+    -------
+    samples : np.ndarray, shape (n,) if mono else (channels, n)
+    sample_rate : int
+    """
+    import soundfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError("audio file not found", path=path)
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        raise AudioError(f"unsupported audio format {path.suffix!r}; expected one of "
+                         f"{', '.join(AUDIO_SUFFIXES)}", path=path)
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise AudioError(f"cannot decode audio (corrupt or not {path.suffix[1:]}): {exc}",
+                         path=path) from None
+    if data.size == 0:
+        raise AudioError("audio file holds no samples", path=path)
+    samples = data.T                      # (channels, n)
+    if mono:
+        samples = samples.mean(axis=0)
+    if sample_rate is not None and sample_rate != rate:
+        import librosa
+        samples = librosa.resample(samples, orig_sr=rate, target_sr=sample_rate,
+                                   res_type="soxr_hq").astype(np.float32)
+        rate = sample_rate
+    return np.ascontiguousarray(samples, dtype=np.float32), int(rate)
+
+
+def audio_duration(path) -> float:
+    """Duration in seconds from the file header (no decoding)."""
+    import soundfile
+    try:
+        return float(soundfile.info(str(path)).duration)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise AudioError(f"cannot read audio header: {exc}", path=path) from None

@@ -1,0 +1,157 @@
+"""Spectrogram features and frame targets.
+
+Features are computed with librosa (log-magnitude mel spectrogram) or madmom (log-filtered
+spectrogram, 12 bands per octave, as in Vogl et al. and madmom's drum models); frames are
+centred on multiples of the hop (frame ``i`` at ``i * hop_length / sample_rate`` s).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .errors import ConfigError
+
+FEATURE_KINDS = ("mel", "logfilt")
+TARGET_WIDENINGS = ("exact", "soft", "window")
+# Value of the frames next to an onset frame with "soft" target widening (Vogl et al.,
+# "Drum transcription via joint beat and drum modeling using CRNNs", ISMIR 2017, use 0.5).
+SOFT_TARGET_VALUE = 0.5
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How to turn audio into a (frames, bands) feature matrix.
+
+    The defaults are the seed project's: 250 mel bands, a 2048-sample window and a hop of
+    441 samples at 44.1 kHz (100 frames per second).
+    """
+
+    kind: str = "mel"                 # "mel" (librosa) or "logfilt" (madmom, log-spaced bands)
+    sample_rate: int = 44100
+    n_fft: int = 2048                 # window length in samples
+    hop_length: int = 441             # samples between frames
+    n_mels: int = 250                 # bands of the mel spectrogram
+    bands_per_octave: int = 12        # bands of the log-filtered spectrogram
+    fmin: float = 20.0
+    fmax: float = 20000.0
+    diff: bool = False                # append the half-wave rectified first-order difference
+
+    def __post_init__(self):
+        if self.kind not in FEATURE_KINDS:
+            raise ConfigError(f"features.kind: expected one of {', '.join(FEATURE_KINDS)}, "
+                              f"found {self.kind!r}")
+        for name in ("sample_rate", "n_fft", "hop_length", "n_mels", "bands_per_octave"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"features.{name}: expected a number above 0")
+        if not 0 <= self.fmin < self.fmax <= self.sample_rate / 2:
+            raise ConfigError(f"features.fmin/fmax: expected 0 <= fmin < fmax <= "
+                              f"{self.sample_rate / 2:g} (Nyquist), found {self.fmin:g}, "
+                              f"{self.fmax:g}")
+
+    @property
+    def fps(self) -> float:
+        return self.sample_rate / self.hop_length
+
+    @classmethod
+    def from_settings(cls, settings: dict, **overrides) -> "FeatureConfig":
+        """From the ``features.*`` settings of :class:`drumtabber.config.Config`."""
+        names = {f.name for f in fields(cls)}
+        values = {k.split(".", 1)[1]: v for k, v in settings.items()
+                  if k.startswith("features.") and k.split(".", 1)[1] in names}
+        values.update(overrides)
+        return cls(**values)
+
+
+def n_frames_for(n_samples: int, hop_length: int) -> int:
+    """Frames of a centred STFT over ``n_samples`` samples (librosa's convention)."""
+    return 1 + n_samples // hop_length
+
+
+def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """Log-magnitude spectrogram features.
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Mono audio at ``config.sample_rate``.
+    config : FeatureConfig
+
+    Returns
+    -------
+    np.ndarray, shape (n_frames, n_bands) or (n_frames, 2 * n_bands) with ``diff``
+        ``log10(1 + magnitude)`` per band, float32; ``n_frames = 1 + n // hop_length``.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    n_frames = n_frames_for(len(samples), config.hop_length)
+    if config.kind == "mel":
+        import librosa
+        spec = librosa.feature.melspectrogram(
+            y=samples, sr=config.sample_rate, n_fft=config.n_fft, hop_length=config.hop_length,
+            n_mels=config.n_mels, fmin=config.fmin, fmax=config.fmax, power=1.0).T
+    else:
+        from madmom.audio.signal import Signal
+        from madmom.audio.filters import LogarithmicFilterbank
+        from madmom.audio.spectrogram import FilteredSpectrogram
+        signal = Signal(samples, sample_rate=config.sample_rate, num_channels=1)
+        spec = np.asarray(FilteredSpectrogram(
+            signal, frame_size=config.n_fft, hop_size=config.hop_length,
+            filterbank=LogarithmicFilterbank, num_bands=config.bands_per_octave,
+            fmin=config.fmin, fmax=config.fmax))
+    spec = spec[:n_frames]
+    if len(spec) < n_frames:
+        spec = np.pad(spec, ((0, n_frames - len(spec)), (0, 0)))
+    feats = np.log10(1.0 + spec).astype(np.float32)
+    if config.diff:
+        rise = np.maximum(0.0, np.diff(feats, axis=0, prepend=feats[:1]))
+        feats = np.concatenate([feats, rise], axis=1)
+    return feats
+
+
+def onsets_to_targets(times_s, classes, *, n_classes: int, n_frames: int, fps: float,
+                      widening: str = "exact", window_before: float = 0.5,
+                      window_after: float = 0.5) -> np.ndarray:
+    """Frame targets per class from onset times.
+
+    Parameters
+    ----------
+    times_s : array, shape (k,)
+        Onset times in seconds.
+    classes : array of int, shape (k,)
+        Class index of each onset.
+    n_classes, n_frames : int
+    fps : float
+        Frames per second of the features.
+    widening : {"exact", "soft", "window"}
+        ``exact``: 1 at the frame nearest the onset.  ``soft``: also ``SOFT_TARGET_VALUE`` on
+        the frames either side (target widening).  ``window``: the seed project's rule: 1 on
+        every frame whose centre lies between ``window_before`` frames before the onset and
+        ``window_after`` frames after it (fractions of a frame; 0.5/0.5 equals ``exact``).
+
+    Returns
+    -------
+    np.ndarray, shape (n_frames, n_classes), float32
+    """
+    if widening not in TARGET_WIDENINGS:
+        raise ConfigError(f"target widening: expected one of {', '.join(TARGET_WIDENINGS)}, "
+                          f"found {widening!r}")
+    targets = np.zeros((n_frames, n_classes), dtype=np.float32)
+    times = np.asarray(times_s, dtype=np.float64) * fps
+    classes = np.asarray(classes, dtype=np.int64)
+    if widening == "window":
+        first = np.ceil(times - window_before).astype(np.int64)
+        last = np.floor(times + window_after).astype(np.int64)
+        for lo, hi, c in zip(first, last, classes):
+            lo, hi = max(lo, 0), min(hi, n_frames - 1)
+            if lo <= hi:
+                targets[lo:hi + 1, c] = 1.0
+        return targets
+    frames = np.floor(times + 0.5).astype(np.int64)
+    inside = (frames >= 0) & (frames < n_frames)
+    if widening == "soft":
+        for shift in (-1, 1):
+            near = frames + shift
+            ok = (near >= 0) & (near < n_frames)
+            np.maximum.at(targets, (near[ok], classes[ok]), SOFT_TARGET_VALUE)
+    targets[frames[inside], classes[inside]] = 1.0
+    return targets

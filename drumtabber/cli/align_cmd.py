@@ -17,10 +17,23 @@ def align_command(
         fmt: str = typer.Option("csv", "--format", help="csv or json"),
         audio_dir: Optional[Path] = typer.Option(
             None, "--audio-dir", help="Check against the recording found in this folder."),
+        auto: bool = typer.Option(False, "--auto", help="Estimate tempo and first-note time "
+                                  "from the recording and report them with a confidence."),
+        write: Optional[Path] = typer.Option(None, "--write", help="With --auto: write the "
+                                             "estimate into this new alignment file."),
+        refine: bool = typer.Option(False, "--refine", help="Move each label onto the audio "
+                                    "(per-beat offsets within 100 ms, then a snap)."),
 ):
     """Print the onset table (seconds, sorted by time) of an alignment file's tab."""
     if fmt not in ("csv", "json"):
         fail(f"--format must be csv or json, not {fmt!r}", 2)
+    if write is not None and not auto:
+        fail("--write needs --auto", 2)
+    if auto or refine:
+        from .audio_align import auto_or_refine
+        auto_or_refine(ctx, alignment_file, audio_dir, auto=auto, refine=refine, write=write,
+                       fmt=fmt)
+        return
     from ..align import ONSET_COLUMNS, align, load_alignment
     from ..tables import format_rows
     st = state(ctx)

@@ -1,0 +1,197 @@
+"""Alignment from the audio: estimate a missing anchor and tempo, refine labels to the audio.
+
+``refine_labels`` follows ADTOF's correction of crowdsourced charts (Zehren et al., ISMIR 2021):
+one time offset per beat, within +/-100 ms, chosen by dynamic programming over an onset
+activation so that neighbouring beats move alike, interpolated onto the notes; then each
+note moves to a detected onset close by.  A song whose corrections look implausible is
+rejected with the reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .check import ONSET_FPS, nearest_distances, pick_onsets
+
+# ADTOF searches per-beat offsets within +/-100 ms.
+MAX_BEAT_OFFSET_S = 0.100
+OFFSET_STEP_S = 0.002
+# Penalty per second of change between the offsets of neighbouring beats, relative to the
+# mean activation of one labelled beat: keeps the correction smooth unless the audio insists.
+SMOOTHNESS = 4.0
+# After the per-beat correction a note moves to a detected onset at most this far away, and
+# then to the steepest rise of the fine onset envelope within this window of it.
+SNAP_WINDOW_S = 0.030
+FINE_WINDOW_S = 0.012
+# Rejection: the song is implausible when the median per-beat offset is beyond this ...
+MAX_MEDIAN_OFFSET_S = 0.080
+# ... or when, after refinement, fewer labels than this share have an onset within 20 ms.
+MIN_SHARE_MATCHED = 0.5
+
+
+def _interp_activation(activation: np.ndarray, times_s: np.ndarray) -> np.ndarray:
+    frames = np.arange(len(activation)) / ONSET_FPS
+    return np.interp(times_s, frames, activation, left=0.0, right=0.0)
+
+
+@dataclass
+class RefineResult:
+    times: np.ndarray                  # refined label times (s)
+    beat_times: np.ndarray
+    beat_offsets: np.ndarray           # chosen offset per beat (s)
+    moved: np.ndarray                  # refined - original (s)
+    accepted: bool
+    reason: str = ""
+    stats: dict = field(default_factory=dict)
+
+
+def beat_grid(tempo_map, end_quarters) -> np.ndarray:
+    """Times of every quarter note of the score (the beats the offsets hang on)."""
+    n = int(np.ceil(float(end_quarters))) + 1
+    return np.array([float(tempo_map.quarters_to_seconds(Fraction(q))) for q in range(n)])
+
+
+def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
+                  onsets: np.ndarray | None = None, fine: tuple | None = None) -> RefineResult:
+    """Move labels onto the audio: per-beat offsets by dynamic programming, then a snap.
+
+    Parameters
+    ----------
+    label_times : array, shape (k,)
+        Label times in seconds from the tempo map.
+    tempo_map : TempoMap
+    activation : np.ndarray, shape (frames,)
+        Onset activation at ``ONSET_FPS`` (see :func:`drumtabber.check.onset_activation`).
+    onsets : array, optional
+        Detected onset times; picked from ``activation`` when not given.
+    fine : (envelope, times), optional
+        A fine onset envelope (:func:`drumtabber.check.fine_onset_envelope`); snapped labels
+        move to its maximum within ``FINE_WINDOW_S``.
+    """
+    labels = np.asarray(label_times, dtype=np.float64)
+    if onsets is None:
+        onsets = pick_onsets(activation)
+    beats = beat_grid(tempo_map, tempo_map.bar_quarters[-1])
+    offsets = np.arange(-MAX_BEAT_OFFSET_S, MAX_BEAT_OFFSET_S + 1e-9, OFFSET_STEP_S)
+    which = np.clip(np.searchsorted(beats, labels, side="right") - 1, 0, len(beats) - 1)
+    score = np.zeros((len(beats), len(offsets)))
+    for j, d in enumerate(offsets):
+        np.add.at(score[:, j], which, _interp_activation(activation, labels + d))
+    scale = max(1e-6, float(np.mean(score[score.max(axis=1) > 0].max(axis=1)))
+                if np.any(score > 0) else 1.0)
+    penalty = SMOOTHNESS * scale * np.abs(offsets[:, None] - offsets[None, :])   # (from, to)
+    best = score[0].copy()
+    back = np.zeros((len(beats), len(offsets)), dtype=np.int64)
+    for b in range(1, len(beats)):
+        total = best[:, None] - penalty
+        back[b] = np.argmax(total, axis=0)
+        best = total[back[b], np.arange(len(offsets))] + score[b]
+    path = np.zeros(len(beats), dtype=np.int64)
+    path[-1] = int(np.argmax(best))
+    for b in range(len(beats) - 1, 0, -1):
+        path[b - 1] = back[b, path[b]]
+    beat_offsets = offsets[path]
+    shifted = labels + np.interp(labels, beats, beat_offsets)
+    refined = shifted.copy()
+    if len(onsets):
+        onsets = np.sort(onsets)
+        i = np.clip(np.searchsorted(onsets, shifted), 1, max(1, len(onsets) - 1))
+        left, right = onsets[np.maximum(i - 1, 0)], onsets[np.minimum(i, len(onsets) - 1)]
+        nearest = np.where(np.abs(shifted - left) <= np.abs(shifted - right), left, right)
+        close = np.abs(nearest - shifted) <= SNAP_WINDOW_S
+        refined[close] = nearest[close]
+        if fine is not None:
+            env, env_times = fine
+            for k in np.flatnonzero(close):
+                lo, hi = np.searchsorted(env_times, [refined[k] - FINE_WINDOW_S,
+                                                     refined[k] + FINE_WINDOW_S])
+                if hi > lo:
+                    refined[k] = env_times[lo + int(np.argmax(env[lo:hi]))]
+    matched = float(np.mean(nearest_distances(refined, onsets) <= 0.020)) if len(labels) else 0.0
+    labelled = np.unique(which)
+    median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0
+    stats = {"median_beat_offset_ms": median_offset * 1000,
+             "median_move_ms": float(np.median(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
+             "max_move_ms": float(np.max(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
+             "share_matched_20ms": matched,
+             "snapped": int(np.sum(refined != shifted))}
+    reason = ""
+    if median_offset > MAX_MEDIAN_OFFSET_S:
+        reason = (f"median per-beat correction {median_offset * 1000:.0f} ms exceeds "
+                  f"{MAX_MEDIAN_OFFSET_S * 1000:.0f} ms: the alignment itself is off")
+    elif matched < MIN_SHARE_MATCHED:
+        reason = (f"only {matched:.0%} of labels have an onset within 20 ms after refinement "
+                  f"(need {MIN_SHARE_MATCHED:.0%})")
+    return RefineResult(refined, beats, beat_offsets, refined - labels, not reason, reason, stats)
+
+
+@dataclass
+class TempoEstimate:
+    bpm: float                 # quarter notes per minute
+    first_note_s: float
+    confidence: float          # best correlation / runner-up at another offset (1 = no better)
+    beats_bpm: float           # tempo of the beat tracker
+    drift_ms_per_min: float = 0.0
+
+
+def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | None = None,
+                       *, bpm_hint: float | None = None, duration_s: float | None = None
+                       ) -> TempoEstimate:
+    """Estimate tempo and first-note time of a constant-tempo score from the audio.
+
+    The beat tracker (madmom's RNN + DBN, Böck et al. 2014/2016) proposes a tempo; the tab's
+    onset pattern, laid out at each candidate tempo (the beat tracker's at 1/2, 2/3, 1, 3/2, 2
+    times, and the tab's BPM hint, each refined by +/-3 %), is cross-correlated with the onset
+    activation; the best tempo and lag win.
+    """
+    from .tempo import TempoMap
+    base = TempoMap(score.bars, qpm=Fraction(60))            # 1 quarter = 1 s
+    quarters = np.array(sorted(float(base.position_to_quarters(e.bar, e.beat))
+                               for e in score.events))
+    if len(quarters) == 0:
+        raise ValueError("the tab has no hits to align")
+    quarters -= quarters[0]
+    beats_bpm = 0.0
+    if beat_times is not None and len(beat_times) > 2:
+        beats_bpm = 60.0 / float(np.median(np.diff(beat_times)))
+    seeds = [beats_bpm * f for f in (0.5, 2 / 3, 1.0, 1.5, 2.0) if beats_bpm] + (
+        [bpm_hint] if bpm_hint else [])
+    seeds = [s for s in seeds if 30 <= s <= 300] or [120.0]
+    act = activation.astype(np.float64)
+    act = act - act.mean()
+    results = []
+    for seed in seeds:
+        for bpm in seed * np.linspace(0.97, 1.03, 61):
+            frames = np.rint(quarters * 60.0 / bpm * ONSET_FPS).astype(int)
+            if frames[-1] >= len(act):
+                continue
+            pattern = np.zeros(frames[-1] + 1)
+            np.add.at(pattern, frames, 1.0)
+            corr = np.correlate(act, pattern, mode="valid")
+            lag = int(np.argmax(corr))
+            results.append((float(corr[lag]) / len(frames), bpm, lag, corr))
+    if not results:
+        raise ValueError("the recording is shorter than the tab at every candidate tempo")
+    results.sort(key=lambda r: -r[0])
+    value, bpm, lag, corr = results[0]
+    beat_frames = int(60.0 / bpm * ONSET_FPS)
+    mask = np.ones(len(corr), dtype=bool)
+    mask[max(0, lag - beat_frames // 2):lag + beat_frames // 2 + 1] = False
+    runner = float(corr[mask].max()) / len(quarters) if mask.any() else 0.0
+    confidence = value / runner if runner > 0 else float("inf")
+    # sub-frame lag by a parabola through the peak
+    if 0 < lag < len(corr) - 1:
+        a, b, c = corr[lag - 1:lag + 2]
+        denom = a - 2 * b + c
+        lag = lag + (0.5 * (a - c) / denom if denom < 0 else 0.0)
+    return TempoEstimate(float(bpm), float(lag) / ONSET_FPS, float(confidence), beats_bpm)
+
+
+def track_beats(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Beat times (s) by madmom's RNN beat activation and DBN tracker."""
+    from madmom.audio.signal import Signal
+    from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
+    act = RNNBeatProcessor()(Signal(samples, sample_rate=sample_rate, num_channels=1))
+    return np.asarray(DBNBeatTrackingProcessor(fps=100)(act))

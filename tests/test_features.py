@@ -1,0 +1,94 @@
+"""Features and frame targets: shapes, the seed's setting, agreement with librosa/madmom."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drumtabber.align import align, load_alignment
+from drumtabber.errors import ConfigError
+from drumtabber.features import (FeatureConfig, compute_features, n_frames_for,
+                                 onsets_to_targets)
+from drumtabber.plugin_manager import PluginManager
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return np.random.default_rng(0).standard_normal(44100 * 3).astype(np.float32) * 0.1
+
+
+def test_seed_setting_is_expressible_and_is_the_default(noise):
+    config = FeatureConfig()
+    assert (config.n_mels, config.n_fft, config.hop_length, config.sample_rate) == (250, 2048, 441, 44100)
+    assert config.fps == 100
+    feats = compute_features(noise, config)
+    assert feats.shape == (n_frames_for(len(noise), 441), 250) == (301, 250)
+    assert feats.dtype == np.float32 and feats.min() >= 0
+
+
+def test_mel_matches_librosa(noise):
+    import librosa
+    config = FeatureConfig(n_mels=80, fmax=16000.0)
+    ref = librosa.feature.melspectrogram(y=noise, sr=44100, n_fft=2048, hop_length=441,
+                                         n_mels=80, fmin=20.0, fmax=16000.0, power=1.0)
+    assert np.allclose(compute_features(noise, config), np.log10(1 + ref.T), atol=1e-5)
+
+
+def test_log_filtered_twelve_bands_per_octave_and_difference(noise):
+    config = FeatureConfig(kind="logfilt", fmin=30.0, fmax=17000.0, diff=True)
+    feats = compute_features(noise, config)
+    n_bands = feats.shape[1] // 2
+    assert feats.shape[0] == 301 and 80 <= n_bands <= 12 * np.log2(17000 / 30)
+    assert np.all(feats[:, n_bands:] >= 0)                       # half-wave rectified rise
+    assert np.allclose(feats[1:, n_bands:], np.maximum(0, np.diff(feats[:, :n_bands], axis=0)))
+
+
+def test_features_from_settings():
+    config = FeatureConfig.from_settings({"features.hop_length": 220, "tabs_dir": "x"},
+                                         kind="logfilt")
+    assert config.hop_length == 220 and config.kind == "logfilt"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kind="cqt"), "features.kind"), (dict(hop_length=0), "hop_length"),
+    (dict(fmax=30000.0), "Nyquist"),
+])
+def test_bad_feature_settings(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        FeatureConfig(**kwargs)
+
+
+def may3beta_onsets():
+    alignment, _ = load_alignment(ROOT / "alignments" / "may3beta.toml")
+    rows = align(alignment, PluginManager(entry_points=False)).rows
+    times = np.array([r["time"] for r in rows])
+    classes = np.array([{"kick": 0, "snare": 1}.get(r["instrument"], 2) for r in rows])
+    return times, classes
+
+
+def test_exact_targets_on_a_real_onset_table():
+    times, classes = may3beta_onsets()
+    n_frames = int(times.max() * 100) + 10
+    targets = onsets_to_targets(times, classes, n_classes=3, n_frames=n_frames, fps=100)
+    for c in range(3):
+        frames = {int(np.floor(t * 100 + 0.5)) for t in times[classes == c]}
+        assert set(np.flatnonzero(targets[:, c])) == frames
+    # first kick at 1.770 s -> frame 177
+    assert targets[177, 0] == 1
+
+
+def test_soft_and_window_targets():
+    soft = onsets_to_targets([0.10], [0], n_classes=1, n_frames=20, fps=100, widening="soft")
+    assert soft[8:13, 0].tolist() == [0, 0.5, 1, 0.5, 0]
+    window = onsets_to_targets([0.10], [0], n_classes=1, n_frames=20, fps=100,
+                               widening="window", window_before=1.0, window_after=2.0)
+    assert np.flatnonzero(window[:, 0]).tolist() == [9, 10, 11, 12]
+    same = onsets_to_targets([0.104], [0], n_classes=1, n_frames=20, fps=100, widening="window")
+    assert np.flatnonzero(same[:, 0]).tolist() == [10]
+    with pytest.raises(ConfigError, match="target widening"):
+        onsets_to_targets([0.1], [0], n_classes=1, n_frames=5, fps=100, widening="wide")
+
+
+def test_onsets_outside_the_frames_are_ignored():
+    targets = onsets_to_targets([-1.0, 0.0, 99.0], [0, 0, 0], n_classes=1, n_frames=10, fps=100)
+    assert targets[:, 0].tolist() == [1] + [0] * 9

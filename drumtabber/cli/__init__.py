@@ -63,7 +63,8 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
-from . import align_cmd, check_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
+from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
+from . import render_cmd  # noqa: E402,F401
 
 _BUILTIN_COMMANDS = list(app.registered_commands)
 

@@ -1,0 +1,225 @@
+"""``classes``: the class-mapping schemes, what one does to each instrument, and how many
+events of a set of tabs land in each class."""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..findings import Severity
+from . import app, fail, state
+
+# Width in characters of the longest bar of the terminal chart.
+BAR_WIDTH = 40
+
+
+def _parse_options(pairs: list[str]) -> dict:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--option expects KEY=VALUE, found {pair!r}", 2)
+        values[key.strip()] = value.strip()
+    return values
+
+
+def _load_user_schemes(files: list[Path]) -> list:
+    from ..classes import load_scheme_file
+    schemes, bad = [], False
+    for path in files:
+        scheme, findings = load_scheme_file(path)
+        for f in findings:
+            typer.echo(f.format(), err=True)
+        bad = bad or scheme is None
+        if scheme is not None:
+            schemes.append(scheme)
+    if bad:
+        raise typer.Exit(1)
+    return schemes
+
+
+def _list_schemes(schemes: dict, default: str, fmt: str) -> None:
+    rows = [{"name": name, "classes": len(cm.classes(cm.Options())), "source": source,
+             "default": name == default, "description": cm.description}
+            for name, (cm, source) in schemes.items()]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    width = max(len(r["name"]) for r in rows) + 2
+    swidth = max(len(r["source"]) for r in rows)
+    typer.echo(f"{'scheme'.ljust(width)}classes  {'source'.ljust(swidth)}  description")
+    for r in rows:
+        name = r["name"] + (" *" if r["default"] else "")
+        typer.echo(f"{name.ljust(width)}{r['classes']:>7}  {r['source'].ljust(swidth)}  "
+                   f"{r['description']}")
+    typer.echo(f"(* the configured default, classes.scheme = {default})")
+
+
+def _mapping_lines(table: list[dict]) -> list[str]:
+    """Instruments that map somewhere (with the articulations that change their classes),
+    then the ones dropped on purpose in one wrapped list."""
+    shown = [r for r in table if r["classes"] or r["variants"] or not r["dropped"]]
+    width = max([len(r["instrument"]) for r in shown] + [len("instrument")])
+    lines = [f"{'instrument'.ljust(width)}  GM  classes"]
+    for r in shown:
+        what = ", ".join(r["classes"]) or ("- (dropped)" if r["dropped"] else
+                                           "- (UNMAPPED: neither a class nor dropped)")
+        variants = "; ".join(f"+{art}: {', '.join(found) or '-'}"
+                             for art, found in r["variants"].items())
+        lines.append(f"{r['instrument'].ljust(width)}  {r['gm_note']}  {what}"
+                     + (f"   ({variants})" if variants else ""))
+    dropped = [r["instrument"] for r in table if r not in shown]
+    if dropped:
+        lines += textwrap.wrap("dropped on purpose: " + ", ".join(dropped), width=96,
+                               subsequent_indent="  ")
+    return lines
+
+
+def _bar_char() -> str:
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "\u2588".encode(encoding)
+        return "\u2588"
+    except (UnicodeEncodeError, LookupError):
+        return "#"
+
+
+def _chart_lines(names: list[str], counts: dict, tiny: int) -> list[str]:
+    if not names:
+        return ["(no class has events)"]
+    top = max([counts[n] for n in names] + [1])
+    width = max(len(n) for n in names)
+    nwidth = len(str(top))
+    char = _bar_char()
+    lines = []
+    for n in names:
+        count = counts[n]
+        bar = char * (max(1, round(BAR_WIDTH * count / top)) if count else 0)
+        flag = "  (empty)" if count == 0 else ("  (tiny)" if count < tiny else "")
+        lines.append(f"{n.ljust(width)}  {str(count).rjust(nwidth)}  {bar}{flag}")
+    return lines
+
+
+def write_png(path: Path, names: list[str], counts: dict, *, title: str, tiny: int) -> None:
+    """A horizontal bar chart of events per class (matplotlib, imported here)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    values = [counts[n] for n in names]
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.32 * max(len(names), 1)))
+    colors = ["#c0392b" if v < tiny else "#2c7fb8" for v in values]
+    ax.barh(range(len(names)), values, color=colors)
+    ax.set_yticks(range(len(names)), labels=names)
+    ax.invert_yaxis()
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {v}", va="center", fontsize=8)
+    ax.set_xlim(0, max(values + [1]) * 1.15)
+    ax.set_xlabel(f"events (red: under {tiny})")
+    ax.set_title("\n".join(textwrap.fill(part, 90) for part in title.split("\n")), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+@app.command("classes")
+def classes_command(
+        ctx: typer.Context,
+        name: Optional[str] = typer.Argument(
+            None, help="Scheme to show (default with --tabs: the classes.scheme setting); "
+            "without it, list the schemes."),
+        tabs: Optional[Path] = typer.Option(
+            None, "--tabs", help="Count the events per class over the tabs in this folder "
+            "(or file)."),
+        option: List[str] = typer.Option(
+            [], "--option", "-o", help="Scheme option KEY=VALUE (repeatable)."),
+        scheme_file: List[Path] = typer.Option(
+            [], "--scheme-file", help="A user class scheme in TOML (repeatable); see "
+            "docs/classes.md."),
+        png: Optional[Path] = typer.Option(None, "--png", help="With --tabs: also draw the "
+                                           "counts as a bar chart in this PNG file."),
+        fmt: str = typer.Option("text", "--format", help="text or json"),
+):
+    """List the class schemes, or show one: its classes, what it does to each instrument and,
+    with --tabs, how many events fall in each class (warning about empty and tiny classes)."""
+    if fmt not in ("text", "json"):
+        fail(f"--format must be text or json, not {fmt!r}", 2)
+    if png is not None and tabs is None:
+        fail("--png needs --tabs", 2)
+    from ..classes import (TINY_CLASS_EVENTS, class_maps, class_warnings, count_classes,
+                           mapping_table, options_text, resolve_class_map, unmapped_findings)
+    st = state(ctx)
+    user = _load_user_schemes(scheme_file)
+    default = st.config["classes.scheme"]
+    if name is None and tabs is None:
+        if option:
+            fail("--option needs a scheme NAME", 2)
+        _list_schemes(class_maps(st.manager, user), default, fmt)
+        return
+    class_map, options = resolve_class_map(st.manager, name or default, _parse_options(option),
+                                           user_schemes=user, source="--option")
+    classes = class_map.classes(options)
+    table = mapping_table(class_map, options)
+    report = {"scheme": class_map.name, "description": class_map.description,
+              "options": options_text(options), "classes": classes, "mapping": table}
+    lines = [f"scheme {class_map.name}: {class_map.description}",
+             f"options: {options_text(options)}",
+             f"classes ({len(classes)}): {', '.join(classes)}", ""] + _mapping_lines(table)
+    warnings, findings = [], []
+    if tabs is not None:
+        counts = _count_tabs(st, tabs, class_map, options, count_classes)
+        only_present = getattr(class_map, "only_present", False)
+        shown = [c for c in classes if counts.counts[c] or not only_present]
+        findings = unmapped_findings(class_map, counts)
+        warnings = class_warnings(counts, skip_empty=only_present)
+        report.update({"tabs": str(tabs), "files": counts.files, "events": counts.events,
+                       "dropped": counts.dropped,
+                       "unmapped": {i.value: len(e) for i, e in counts.unmapped.items()},
+                       "counts": {c: counts.counts[c] for c in shown},
+                       "tiny_threshold": TINY_CLASS_EVENTS, "warnings": warnings})
+        lines += ["", f"events per class over {counts.files} file(s) in {tabs}: "
+                  f"{counts.events} events, {counts.dropped} dropped on purpose, "
+                  f"{sum(len(e) for e in counts.unmapped.values())} unmapped"]
+        lines += _chart_lines(shown, counts.counts, TINY_CLASS_EVENTS)
+        if png is not None:
+            try:
+                write_png(png, shown, counts.counts, tiny=TINY_CLASS_EVENTS,
+                          title=f"{class_map.name}: events per class, {counts.files} file(s)\n"
+                          f"{options_text(options)}")
+            except ImportError:
+                fail("--png needs matplotlib (pip install matplotlib)", 1)
+    if fmt == "json":
+        typer.echo(json.dumps(report, indent=1))
+    else:
+        typer.echo("\n".join(lines))
+    for f in findings:
+        typer.echo(f.format(), err=True)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
+    if png is not None:
+        typer.echo(f"wrote {png}", err=True)
+
+
+def _count_tabs(st, tabs: Path, class_map, options, count_classes):
+    """Parse every tab under ``tabs`` and count its events per class."""
+    from ..validate import TAB_SUFFIXES, iter_input_files, parse_file
+    if not tabs.exists():
+        fail(f"no such file or folder: {tabs}", 1)
+    suffixes = tuple({s for p in st.manager.registry("tab_parser")
+                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES))
+    files = list(iter_input_files([tabs], suffixes))
+    events, errors = [], 0
+    for path in files:
+        result = parse_file(path, st.manager, settings=st.config.values)
+        events.extend(result.score.events)
+        errors += sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    if errors:
+        typer.echo(f"note: {errors} parse error(s) in these tabs; their hits are missing from "
+                   f"the counts (`drumtabber-data validate {tabs}` lists them)", err=True)
+    counts = count_classes(class_map, events, options)
+    counts.files = len(files)
+    return counts

@@ -1,0 +1,85 @@
+"""``render`` and ``kits``: an alignment file's tab as drum audio with a sampled kit."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..findings import Severity
+from . import app, fail, state
+
+
+@app.command("render")
+def render_command(
+        ctx: typer.Context,
+        alignment_file: Path = typer.Argument(..., help="Alignment file (.toml, or the seed's .json)."),
+        kit: str = typer.Option(..., "--kit", help="Kit name (see `drumtabber-data kits`)."),
+        out: Path = typer.Option(..., "--out", help="Audio file to write (.wav: 32-bit float)."),
+        midi: Optional[Path] = typer.Option(None, "--midi", help="Also write the MIDI file."),
+        onsets: Optional[Path] = typer.Option(
+            None, "--onsets", help="Also write the onset table (CSV): where each note sounds "
+            "in the audio, its MIDI time and its tempo-map time."),
+        humanize_ms: float = typer.Option(
+            0.0, "--humanize-ms", help="Timing jitter: standard deviation in ms (0: none)."),
+        humanize_velocity: float = typer.Option(
+            0.0, "--humanize-velocity", help="Velocity jitter: standard deviation (0: none)."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the humanising."),
+        sample_rate: int = typer.Option(44100, "--sample-rate", help="Hz (8000-96000)."),
+        soundfont: Optional[Path] = typer.Option(
+            None, "--soundfont", help="Read the kit from this .sf2 file instead of the "
+            "installed one (same preset and key layout)."),
+        force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
+):
+    """Render an alignment file's tab, with its tempo map, as drum audio (FluidSynth)."""
+    from ..render import KITS, Humanize, render_alignment
+    if kit not in KITS:
+        fail(f"unknown kit {kit!r}; valid names: {', '.join(KITS)}", 2)
+    if humanize_ms < 0 or humanize_velocity < 0:
+        fail("--humanize-ms and --humanize-velocity must be 0 or more", 2)
+    if not 8000 <= sample_rate <= 96000:
+        fail(f"--sample-rate must be 8000-96000, not {sample_rate}", 2)
+    chosen = KITS[kit]
+    if soundfont is not None:
+        if not soundfont.is_file():
+            fail(f"soundfont not found: {soundfont}", 1)
+        chosen = chosen.with_soundfont(soundfont)
+    st = state(ctx)
+    humanize = (Humanize(humanize_ms, humanize_velocity) if humanize_ms or humanize_velocity
+                else None)
+    result = render_alignment(alignment_file, kit=chosen, out_wav=out, midi_out=midi,
+                              onsets_out=onsets, humanize=humanize, seed=seed,
+                              sample_rate=sample_rate, force=force, manager=st.manager,
+                              settings=st.config.values)
+    for f in result.findings:
+        if f.severity == Severity.WARNING:
+            typer.echo(f.format(), err=True)
+    for path in (result.wav, result.midi, result.onsets):
+        if path is not None:
+            typer.echo(str(path))
+    typer.echo(f"{len(result.rows)} notes rendered with {chosen.name}", err=True)
+
+
+@app.command("kits")
+def kits_command(fmt: str = typer.Option("text", "--format", help="text or json")):
+    """List the drum kits `render` can use and whether each soundfont is installed."""
+    from ..render import KITS
+    if fmt not in ("text", "json"):
+        fail(f"--format must be text or json, not {fmt!r}", 2)
+    rows = []
+    for kit in KITS.values():
+        path = kit.soundfont_path()
+        rows.append({"name": kit.name, "installed": path is not None,
+                     "soundfont": str(path) if path else kit.soundfont,
+                     "package": kit.package, "channel": kit.channel + 1,
+                     "bank": kit.bank, "program": kit.program,
+                     "description": kit.description, "shared_keys": kit.shared_keys_note})
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    for r in rows:
+        status = "installed" if r["installed"] else f"missing (apt-get install {r['package']})"
+        typer.echo(f"{r['name']:<18} {status:<10} {r['soundfont']}")
+        typer.echo(f"{'':<18} {r['description']}; MIDI channel {r['channel']}, "
+                   f"bank {r['bank']} program {r['program']}")

@@ -23,8 +23,17 @@ OFFSET_STEP_S = 0.002
 SMOOTHNESS = 4.0
 # After the per-beat correction a note moves to a detected onset at most this far away, and
 # then to the steepest rise of the fine onset envelope within this window of it.
-SNAP_WINDOW_S = 0.030
+SNAP_WINDOW_S = 0.040
 FINE_WINDOW_S = 0.012
+# A 1024-sample band window sees an attack before it starts: labels placed by their family's
+# band look for the attack in the fine envelope from there up to this much later.
+BAND_FINE_AFTER_S = 0.014
+# An onset is where the attack starts, not where the flux peaks: the label goes back from the
+# peak to where the fine envelope first rose past this share of the peak.
+ATTACK_START_SHARE = 0.25
+# A family band's rise counts as that family's hit when it reaches this share of the band's
+# strong rises (99.5th percentile of the band envelope over the song).
+BAND_PEAK_SHARE = 0.15
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
 MAX_MEDIAN_OFFSET_S = 0.080
 # ... or when, after refinement, fewer labels than this share have an onset within 20 ms.
@@ -54,7 +63,8 @@ def beat_grid(tempo_map, end_quarters) -> np.ndarray:
 
 
 def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
-                  onsets: np.ndarray | None = None, fine: tuple | None = None) -> RefineResult:
+                  onsets: np.ndarray | None = None, fine: tuple | None = None,
+                  families=None, bands: tuple | None = None) -> RefineResult:
     """Move labels onto the audio: per-beat offsets by dynamic programming, then a snap.
 
     Parameters
@@ -69,6 +79,10 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     fine : (envelope, times), optional
         A fine onset envelope (:func:`drumtabber.check.fine_onset_envelope`); snapped labels
         move to its maximum within ``FINE_WINDOW_S``.
+    families, bands : optional
+        Each label's instrument family and :func:`drumtabber.check.band_onset_envelopes`:
+        a label first looks for the rise of its own family's band (so a quiet pedal hi-hat
+        is not pulled onto a loud kick); labels with no clear rise there use the onsets.
     """
     labels = np.asarray(label_times, dtype=np.float64)
     if onsets is None:
@@ -95,20 +109,35 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     beat_offsets = offsets[path]
     shifted = labels + np.interp(labels, beats, beat_offsets)
     refined = shifted.copy()
+    own = np.zeros(len(labels), dtype=bool)
+    if bands is not None and families is not None:
+        band_times, envelopes = bands
+        level = {f: BAND_PEAK_SHARE * float(np.percentile(env, 99.5)) for f, env in envelopes.items()}
+        for k, family in enumerate(families):
+            env = envelopes.get(family)
+            if env is None:
+                continue
+            lo, hi = np.searchsorted(band_times, [shifted[k] - SNAP_WINDOW_S,
+                                                  shifted[k] + SNAP_WINDOW_S])
+            if hi > lo:
+                peak = lo + int(np.argmax(env[lo:hi]))
+                if env[peak] >= level[family]:
+                    refined[k] = attack_start(env, band_times, peak)
+                    own[k] = True
     if len(onsets):
         onsets = np.sort(onsets)
         i = np.clip(np.searchsorted(onsets, shifted), 1, max(1, len(onsets) - 1))
         left, right = onsets[np.maximum(i - 1, 0)], onsets[np.minimum(i, len(onsets) - 1)]
         nearest = np.where(np.abs(shifted - left) <= np.abs(shifted - right), left, right)
-        close = np.abs(nearest - shifted) <= SNAP_WINDOW_S
+        close = (np.abs(nearest - shifted) <= SNAP_WINDOW_S) & ~own
         refined[close] = nearest[close]
-        if fine is not None:
-            env, env_times = fine
-            for k in np.flatnonzero(close):
-                lo, hi = np.searchsorted(env_times, [refined[k] - FINE_WINDOW_S,
-                                                     refined[k] + FINE_WINDOW_S])
-                if hi > lo:
-                    refined[k] = env_times[lo + int(np.argmax(env[lo:hi]))]
+    if fine is not None:
+        env, env_times = fine
+        for k in np.flatnonzero(refined != shifted):
+            before, after = (0.0, BAND_FINE_AFTER_S) if own[k] else (FINE_WINDOW_S, FINE_WINDOW_S)
+            lo, hi = np.searchsorted(env_times, [refined[k] - before, refined[k] + after])
+            if hi > lo:
+                refined[k] = attack_start(env, env_times, lo + int(np.argmax(env[lo:hi])))
     matched = float(np.mean(nearest_distances(refined, onsets) <= 0.020)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0
@@ -116,7 +145,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
              "median_move_ms": float(np.median(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "max_move_ms": float(np.max(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "share_matched_20ms": matched,
-             "snapped": int(np.sum(refined != shifted))}
+             "snapped": int(np.sum(refined != shifted)), "by_family_band": int(own.sum())}
     reason = ""
     if median_offset > MAX_MEDIAN_OFFSET_S:
         reason = (f"median per-beat correction {median_offset * 1000:.0f} ms exceeds "
@@ -125,6 +154,20 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         reason = (f"only {matched:.0%} of labels have an onset within 20 ms after refinement "
                   f"(need {MIN_SHARE_MATCHED:.0%})")
     return RefineResult(refined, beats, beat_offsets, refined - labels, not reason, reason, stats)
+
+
+def attack_start(env: np.ndarray, times: np.ndarray, peak: int) -> float:
+    """Time where ``env`` last rose past ``ATTACK_START_SHARE`` of ``env[peak]`` before the
+    peak, interpolated between frames."""
+    level = ATTACK_START_SHARE * env[peak]
+    k = peak
+    while k > 0 and env[k - 1] >= level and env[k - 1] <= env[k]:
+        k -= 1
+    if k == 0 or env[k - 1] >= level:
+        return float(times[k])
+    a, b = env[k - 1], env[k]
+    frac = (level - a) / (b - a) if b > a else 1.0
+    return float(times[k - 1] + frac * (times[k] - times[k - 1]))
 
 
 @dataclass

@@ -780,13 +780,23 @@ def _systems_of(bars: list, bars_per_line: int):
         yield chunk
 
 
-def write_tab(score: Score, *, bars_per_line: int = 4) -> str:
+def write_tab(score: Score, *, bars_per_line: int = 4, dropped: list | None = None) -> str:
     """Render a score as an ASCII tab with a count line under each system.
 
     Each beat gets the coarsest grid that holds its hits: ``1e+a`` (sixteenths), ``1te``
-    (eighth-note triplets), ``1ts+ts`` (sixteenth triplets), else equal columns.  Hits that no
-    symbol can express raise ValueError.
+    (eighth-note triplets), ``1ts+ts`` (sixteenth triplets), else equal columns.  Two hits of
+    one instrument from one source line (a MIDI note played twice in one cell) are written as
+    a double stroke where the line has a symbol for it; identical hits from different tab
+    lines (C2 and C3 both read as the second crash) are written once.  Hits that cannot be written (no symbol; another hit already in the cell) raise
+    ValueError, or, when a ``dropped`` list is given, are appended to it as messages and the
+    first hit of the cell is kept.
     """
+
+    def cannot(message: str):
+        if dropped is None:
+            raise ValueError(message)
+        dropped.append(message)
+
     by_bar: dict[int, list] = {}
     for e in score.events:
         by_bar.setdefault(e.bar, []).append(e)
@@ -826,18 +836,29 @@ def write_tab(score: Score, *, bars_per_line: int = 4) -> str:
                 col += len(seg)
             count_row.append("".join(segs))
             cells = {line: ["-"] * col for line in system_lines}
+            written: dict = {}
             for e in events:
                 line = writer_line(e.instrument)
                 b = int(e.beat)
                 pos = starts[b].get(e.beat - b) if b < len(starts) else None
                 symbol = _WRITE_SYMBOL.get((line[0], e.instrument, e.articulations))
+                where = f"bar {bar.index + 1} beat {e.beat}"
                 if pos is None or symbol is None:
-                    raise ValueError(f"cannot write {e.instrument.value} "
-                                     f"{sorted(a.value for a in e.articulations)} at bar "
-                                     f"{bar.index + 1} beat {e.beat}")
+                    cannot(f"cannot write {e.instrument.value} "
+                           f"{sorted(a.value for a in e.articulations)} at {where}")
+                    continue
+                if (pos, line) in written and written[pos, line] == (e.instrument, e.label):
+                    double = _WRITE_SYMBOL.get((line[0], e.instrument,
+                                                e.articulations | {Articulation.DOUBLE}))
+                    if double and cells[line][pos] in (symbol, double):
+                        cells[line][pos] = double
+                        continue
                 if cells[line][pos] != "-" and cells[line][pos] != symbol:
-                    raise ValueError(f"two hits on line {line[1]} at bar {bar.index + 1} beat {e.beat}")
+                    cannot(f"two hits on line {line[1]} at {where}: kept "
+                           f"{written[pos, line][0].value}, not {e.instrument.value}")
+                    continue
                 cells[line][pos] = symbol
+                written.setdefault((pos, line), (e.instrument, e.label))
             for line in system_lines:
                 rows[line].append("".join(cells[line]))
         meter = chunk[0].meter

@@ -345,3 +345,17 @@ def test_parse_of_write_is_identity_on_sixteenth_and_triplet_grids(score):
     assert result.score.musical_content() == score.musical_content(), text
     assert [e.velocity for e in result.score.sorted_events()] == [
         e.velocity for e in score.sorted_events()]
+
+
+def test_writer_doubles_repeated_hits_and_reports_what_it_cannot_write():
+    bars = [Bar(0, Meter(4, 4), 1)]
+    same = [Event(0, F(0), I.SNARE, label="38"), Event(0, F(0), I.SNARE, label="38")]
+    assert "SD|d---------------|" in write_tab(Score(bars=bars, events=same))
+    clash = [Event(0, F(0), I.RIDE, label="51"), Event(0, F(0), I.RIDE_BELL,
+                                                        frozenset({A.BELL}), label="53")]
+    with pytest.raises(ValueError, match="two hits on line R at bar 1 beat 0"):
+        write_tab(Score(bars=bars, events=clash))
+    dropped = []
+    text = write_tab(Score(bars=bars, events=clash), dropped=dropped)
+    assert dropped == ["two hits on line R at bar 1 beat 0: kept ride, not ride_bell"]
+    assert [e.instrument for e in parse(text).score.events] == [I.RIDE]

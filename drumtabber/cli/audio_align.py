@@ -45,16 +45,20 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
         result.tempo_map = tm
     if refine:
         import numpy as np
-        from ..check import fine_onset_envelope
+        from ..check import band_onset_envelopes, fine_onset_envelope
+        from ..score import Instrument
         ref = refine_labels(np.array([r["time"] for r in rows]), result.tempo_map, activation,
-                            fine=fine_onset_envelope(samples, rate))
+                            fine=fine_onset_envelope(samples, rate),
+                            families=[Instrument(r["instrument"]).family for r in rows],
+                            bands=band_onset_envelopes(samples, rate))
         for row, t in zip(rows, ref.times):
             row["time"] = float(t)
         rows.sort(key=lambda r: (r["time"], r["gm_note"]))
         s = ref.stats
         typer.echo(f"refine {path.name}: {len(rows)} labels, median move {s['median_move_ms']:.1f} "
                    f"ms, largest {s['max_move_ms']:.1f} ms, median per-beat correction "
-                   f"{s['median_beat_offset_ms']:.1f} ms, {s['snapped']} snapped to an onset, "
+                   f"{s['median_beat_offset_ms']:.1f} ms, {s['snapped']} moved onto the audio "
+                   f"({s['by_family_band']} by their instrument's band), "
                    f"{s['share_matched_20ms']:.0%} within 20 ms of an onset", err=True)
         if not ref.accepted:
             typer.echo(f"error: refinement rejected: {ref.reason}", err=True)

@@ -84,7 +84,10 @@ def show_command(
         tab_writer = manager.get("tab_parser", writer)
         if not hasattr(tab_writer, "write"):
             fail(f"parser {writer!r} cannot write tabs", 2)
-        typer.echo(tab_writer.write(result.score))
+        dropped: list = []
+        typer.echo(tab_writer.write(result.score, dropped=dropped))
+        for message in dropped:
+            typer.echo(f"{tab}: warning: {message}", err=True)
     else:
         typer.echo(format_rows(score_to_rows(result.score), EVENT_COLUMNS, fmt).rstrip("\n"))
     raise typer.Exit(1 if has_errors(result.findings) else 0)

@@ -34,6 +34,11 @@ demo: setup
 	$(VENV)/bin/drumtabber-data show tabs/may3beta_tab.txt --format csv | head -n 8
 	$(VENV)/bin/drumtabber-data align alignments/may3beta.toml | head -n 8
 	$(VENV)/bin/drumtabber-data align alignments/example_odd_meter.toml | tail -n 4
+	$(VENV)/bin/drumtabber-data render alignments/example_shuffle.toml --kit avl-black-pearl \
+		--out audio/example_shuffle.wav --force
+	$(VENV)/bin/drumtabber-data check alignments/example_shuffle.toml --audio-dir audio \
+		--png audio/example_shuffle.png --clicks audio/example_shuffle_clicks.wav --force
+	$(VENV)/bin/drumtabber-data classes drumtabber --tabs tabs
 
 # pytest exits 5 when it collects no tests; that is not a failure of the code.
 test: setup
@@ -42,3 +47,4 @@ test: setup
 bench: setup
 	$(PY) benchmarks/validate_speed.py
 	$(PY) benchmarks/feature_speed.py
+	$(PY) benchmarks/label_accuracy.py

@@ -176,7 +176,20 @@ class TempoEstimate:
     first_note_s: float
     confidence: float          # best correlation / runner-up at another offset (1 = no better)
     beats_bpm: float           # tempo of the beat tracker
-    drift_ms_per_min: float = 0.0
+    drift_ms_per_min: float = 0.0  # see estimate_drift
+
+
+def estimate_drift(refined: RefineResult) -> float:
+    """Tempo drift left after alignment: the slope (ms per minute) of a line fitted to the
+    per-beat corrections of the beats that hold labels.  A steady slope means the recording
+    runs faster or slower than the BPM says; change the BPM by -slope/60000 of itself."""
+    labelled = np.unique(np.clip(np.searchsorted(refined.beat_times, refined.times - refined.moved,
+                                                 side="right") - 1, 0, len(refined.beat_times) - 1))
+    if len(labelled) < 4:
+        return 0.0
+    t = refined.beat_times[labelled]
+    slope = np.polyfit(t, refined.beat_offsets[labelled], 1)[0]
+    return float(slope * 1000 * 60)
 
 
 def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | None = None,
@@ -236,5 +249,11 @@ def track_beats(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Beat times (s) by madmom's RNN beat activation and DBN tracker."""
     from madmom.audio.signal import Signal
     from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
+
+    from .check import MADMOM_SAMPLE_RATE
+    if sample_rate != MADMOM_SAMPLE_RATE:
+        import librosa
+        samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=MADMOM_SAMPLE_RATE)
+        sample_rate = MADMOM_SAMPLE_RATE
     act = RNNBeatProcessor()(Signal(samples, sample_rate=sample_rate, num_channels=1))
     return np.asarray(DBNBeatTrackingProcessor(fps=100)(act))

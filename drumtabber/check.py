@@ -11,6 +11,7 @@ from .score import Instrument
 # Onset detection runs at 100 frames per second (madmom's CNN onset model, Schlüter & Böck,
 # ICASSP 2014); its peak picking threshold and smoothing are madmom's defaults for that model.
 ONSET_FPS = 100
+MADMOM_SAMPLE_RATE = 44100       # the rate madmom's onset and beat models were trained at
 ONSET_THRESHOLD = 0.2
 # Tolerances for "within" shares: 20 ms is ADTOF's and the MIREX drum-transcription tolerance
 # of recent work; 50 ms is the classic MIREX onset tolerance.
@@ -28,6 +29,10 @@ CLICK_HZ = {"kick": 120.0, "snare": 700.0, "tom": 350.0, "hihat": 5000.0, "cymba
 
 def onset_activation(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """madmom's CNN onset activation, shape (frames,), at ``ONSET_FPS``."""
+    if sample_rate != MADMOM_SAMPLE_RATE:        # madmom would call ffmpeg to resample
+        import librosa
+        samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=MADMOM_SAMPLE_RATE)
+        sample_rate = MADMOM_SAMPLE_RATE
     from madmom.audio.signal import Signal
     from madmom.features.onsets import CNNOnsetProcessor
     return np.asarray(CNNOnsetProcessor()(Signal(samples, sample_rate=sample_rate,

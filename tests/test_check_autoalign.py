@@ -134,3 +134,21 @@ def test_check_with_missing_recording_is_a_clean_error(song, run_cli):
     (folder / "audio" / "song.wav").unlink()
     code, _, err = run_cli("check", folder / "good.toml", "--audio-dir", folder / "audio")
     assert code == 1 and "DT208" in err and "Traceback" not in err
+
+
+def test_drift_is_the_slope_of_the_per_beat_corrections(song):
+    from drumtabber.align import align, load_alignment
+    from drumtabber.autoalign import estimate_drift, refine_labels
+    from drumtabber.check import onset_activation
+    from drumtabber.plugin_manager import PluginManager
+    folder, performed = song
+    # the recording at 100 BPM, the labels at 100.5 BPM: labels drift early by 0.5 %,
+    # i.e. the corrections grow by 300 ms per minute
+    (folder / "fast.toml").write_text('tab = "song.txt"\n[audio]\nfile = "song.wav"\n'
+                                      "[tempo]\nbpm = 100.5\nfirst_note_s = 1.0\n")
+    alignment, _ = load_alignment(folder / "fast.toml")
+    result = align(alignment, PluginManager(entry_points=False))
+    samples, rate = load_audio(folder / "audio" / "song.wav")
+    refined = refine_labels(np.array([r["time"] for r in result.rows]), result.tempo_map,
+                            onset_activation(samples, rate))
+    assert estimate_drift(refined) == pytest.approx(300, rel=0.15)

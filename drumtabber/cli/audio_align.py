@@ -26,14 +26,7 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
         hint = float(alignment.bpm) if alignment.bpm and alignment.bpm != 120 else None
         est = estimate_alignment(result.score, activation, track_beats(samples, rate),
                                  bpm_hint=hint)
-        typer.echo(f"estimate for {path.name}: bpm = {est.bpm:.2f} (beat tracker: "
-                   f"{est.beats_bpm:.2f}), first_note_s = {est.first_note_s:.3f}, "
-                   f"confidence = {est.confidence:.2f} (best / runner-up correlation)",
-                   err=True)
-        if write is not None:
-            text = alignment_file.read_text(encoding="utf-8") if alignment_file.suffix == ".toml" else ""
-            write.write_text(_with_estimate(text, alignment, est, write), encoding="utf-8")
-            typer.echo(f"wrote {write}", err=True)
+        from ..autoalign import estimate_drift
         from ..tempo import TempoMap
         from fractions import Fraction
         first = min(result.score.events, key=lambda e: (e.bar, e.beat))
@@ -43,6 +36,17 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
                                  Fraction(repr(est.first_note_s))))
         rows = onset_rows(result.score, tm)
         result.tempo_map = tm
+        import numpy as np
+        est.drift_ms_per_min = estimate_drift(refine_labels(
+            np.array([r["time"] for r in rows]), tm, activation))
+        typer.echo(f"estimate for {path.name}: bpm = {est.bpm:.2f} (beat tracker: "
+                   f"{est.beats_bpm:.2f}), first_note_s = {est.first_note_s:.3f}, "
+                   f"confidence = {est.confidence:.2f} (best / runner-up correlation), "
+                   f"drift = {est.drift_ms_per_min:+.1f} ms/min", err=True)
+        if write is not None:
+            text = alignment_file.read_text(encoding="utf-8") if alignment_file.suffix == ".toml" else ""
+            write.write_text(_with_estimate(text, alignment, est, write), encoding="utf-8")
+            typer.echo(f"wrote {write}", err=True)
     if refine:
         import numpy as np
         from ..check import band_onset_envelopes, fine_onset_envelope

@@ -35,7 +35,7 @@ DURATION_TOLERANCE_S = 0.5
 
 # Columns of the onset table, sorted by time.
 ONSET_COLUMNS = ["time", "instrument", "gm_note", "articulation", "velocity", "bar", "beat",
-                 "line", "column", "label", "written_bar", "repeat_pass"]
+                 "line", "column", "label", "written_bar", "repeat_pass", "stroke"]
 
 _BEAT_UNITS = {"whole": Fraction(1), "half": Fraction(1, 2), "quarter": Fraction(1, 4),
                "eighth": Fraction(1, 8), "sixteenth": Fraction(1, 16),
@@ -547,16 +547,31 @@ def _line_of_tab(a: Alignment) -> int:
     return 1
 
 
+def cell_length(bar, beat) -> Fraction:
+    """Beats from ``beat`` to the next grid cell of the bar (the bar's end for the last)."""
+    later = [c for c in bar.cells if c > beat]
+    return (min(later) if later else Fraction(bar.meter.numerator)) - beat
+
+
 def onset_rows(score: Score, tempo_map: TempoMap) -> list[dict]:
-    """One row per hit with its time in seconds, sorted by time."""
+    """One row per stroke with its time in seconds, sorted by time.
+
+    A double (two strokes in one grid cell, ``d``/``D``) gives two rows: the second stroke
+    half a cell after the first (``stroke`` 2)."""
+    from .score import Articulation
     rows = []
     for e in score.events:
-        t = tempo_map.beats_to_seconds(e.bar, e.beat)
-        rows.append({"time": float(t), "time_exact": t, "instrument": e.instrument.value,
-                     "gm_note": e.gm_note, "articulation": e.articulation_text(),
-                     "velocity": e.velocity, "bar": e.bar + 1, "beat": str(e.beat),
-                     "line": e.line, "column": e.column, "label": e.label,
-                     "written_bar": e.written_bar, "repeat_pass": e.repeat_pass})
+        beats = [e.beat]
+        if Articulation.DOUBLE in e.articulations:
+            beats.append(e.beat + cell_length(score.bars[e.bar], e.beat) / 2)
+        for stroke, beat in enumerate(beats, 1):
+            t = tempo_map.beats_to_seconds(e.bar, beat)
+            rows.append({"time": float(t), "time_exact": t, "instrument": e.instrument.value,
+                         "gm_note": e.gm_note, "articulation": e.articulation_text(),
+                         "velocity": e.velocity, "bar": e.bar + 1, "beat": str(beat),
+                         "line": e.line, "column": e.column, "label": e.label,
+                         "written_bar": e.written_bar, "repeat_pass": e.repeat_pass,
+                         "stroke": stroke})
     rows.sort(key=lambda r: (r["time"], r["gm_note"]))
     return rows
 

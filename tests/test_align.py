@@ -263,3 +263,11 @@ def test_align_cli_errors(tmp_path, run_cli):
     assert code == 1 and "cannot read alignment file" in err
     code, _, _ = run_cli("align", ROOT / "alignments" / "may3beta.toml", "--format", "xml")
     assert code == 2
+
+
+def test_a_double_stroke_gives_two_onsets_half_a_cell_apart(tmp_path):
+    result, _ = run(tmp_path, 'tab = "song.txt"\n[tempo]\nbpm = 60\nfirst_note_s = 0\n',
+                    "SD|o-d-D---|\n  |1+2+3+4+|\n")
+    rows = [(r["time_exact"], r["stroke"], r["articulation"]) for r in result.rows]
+    assert rows == [(0, 1, ""), (1, 1, "double"), (F(5, 4), 2, "double"),
+                    (2, 1, "accent+double"), (F(9, 4), 2, "accent+double")]

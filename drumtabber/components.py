@@ -39,7 +39,11 @@ class Component(Protocol):
 
 @runtime_checkable
 class TabParser(Component, Protocol):
-    def parse(self, text: str, *, path: Path, options: Any = None) -> ParseResult: ...
+    """``parse`` gets the decoded text, or the file's bytes when the parser sets
+    ``binary = True``; optional ``suffixes`` (file endings scanned in folders) and
+    ``write(score, dropped=None) -> str``."""
+
+    def parse(self, text: str | bytes, *, path: Path, options: Any = None) -> ParseResult: ...
 
 
 def build_options(component, values: dict | None = None, *, source: str = "options"):

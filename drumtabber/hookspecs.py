@@ -19,7 +19,8 @@ def register_tab_parsers(register):
     """Call ``register(parser)`` for each tab-format parser this plugin provides.
 
     A parser has ``name``, ``description``, ``Options``, and
-    ``parse(text, *, path, options) -> ParseResult``; see :class:`drumtabber.components.TabParser`.
+    ``parse(text, *, path, options) -> ParseResult`` (``bytes`` instead of text for a parser
+    with ``binary = True``); see :class:`drumtabber.components.TabParser`.
     """
 
 

@@ -224,7 +224,13 @@ def _from_toml(data: dict, path: Path, r: _Reader) -> Alignment:
     a.beat_unit = r.get(tempo, "beat_unit", "unit", where="tempo.", default=QUARTER)
     a.first_note_s = r.get(tempo, "first_note_s", "fraction", where="tempo.")
     a.offset_s = r.get(tempo, "offset_s", "fraction", where="tempo.", default=Fraction(0))
-    if isinstance(tempo.get("anchor"), dict):
+    if "anchor" in tempo and not isinstance(tempo["anchor"], dict):
+        r.error("DT201", r.line("anchor", "tempo"), "tempo.anchor: expected a table such as "
+                f"{{ bar = 1, beat = 0, time_s = 1.5 }}, found {tempo['anchor']!r}")
+    elif "anchor" in tempo and a.first_note_s is not None:
+        r.error("DT201", r.line("anchor", "tempo"), "tempo: give first_note_s or anchor, "
+                "not both")
+    elif isinstance(tempo.get("anchor"), dict):
         line = r.line("anchor", "tempo")
         pos = _position(r, tempo["anchor"], "tempo.anchor.", line)
         t = r.get(tempo["anchor"], "time_s", "fraction", where="tempo.anchor.", required=True,
@@ -311,8 +317,16 @@ def seed_to_alignment(data: dict, path: Path, r: _Reader) -> Alignment:
     tab = r.get(data, "tab_file", "str", required=True)
     a.tab = path.parent / tab if tab else None
     labels = data.get("tab_char_labels", {})
-    if isinstance(labels, dict):
-        a.labels = {str(v).strip(): str(k) for k, v in labels.items() if str(v).strip()}
+    if not isinstance(labels, dict):
+        r.error("DT201", r.line("tab_char_labels"), "tab_char_labels: expected an object of "
+                f"piece name -> tab label, found {labels!r}")
+        labels = {}
+    for piece, label in labels.items():
+        if not isinstance(label, str):
+            r.error("DT201", r.line(str(piece)), f"tab_char_labels: {piece!r}: expected the "
+                    f"tab label (a string), found {label!r}")
+    a.labels = {str(v).strip(): str(k) for k, v in labels.items()
+                if isinstance(v, str) and v.strip()}
     info = data.get("alignment_info")
     if not isinstance(info, dict):
         r.error("DT201", r.line("alignment_info"), "missing required key alignment_info")

@@ -56,12 +56,3 @@ def load_audio(path, *, sample_rate: int | None = None, mono: bool = True
                                    res_type="soxr_hq").astype(np.float32)
         rate = sample_rate
     return np.ascontiguousarray(samples, dtype=np.float32), int(rate)
-
-
-def audio_duration(path) -> float:
-    """Duration in seconds from the file header (no decoding)."""
-    import soundfile
-    try:
-        return float(soundfile.info(str(path)).duration)
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise AudioError(f"cannot read audio header: {exc}", path=path) from None

@@ -29,10 +29,6 @@ class DrumtabberError(Exception):
         return where + self.message
 
 
-class TabSyntaxError(DrumtabberError):
-    """A tab file cannot be read as a drum tab."""
-
-
 class AlignmentError(DrumtabberError):
     """An alignment file is missing, malformed or inconsistent with its tab or audio."""
 

@@ -29,6 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT109": (Severity.WARNING, "label used twice in one system"),
     "DT110": (Severity.WARNING, "legend entry not understood"),
     "DT111": (Severity.INFO, "header hint read (tempo, meter)"),
+    "DT112": (Severity.INFO, "guitar or bass tab skipped"),
     "DT201": (Severity.ERROR, "alignment file malformed: bad syntax, unknown key or wrong value"),
     "DT202": (Severity.ERROR, "alignment file's tab is missing or has no bars"),
     "DT203": (Severity.ERROR, "tempo change, ramp, anchor or meter past the end of the tab"),

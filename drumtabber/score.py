@@ -131,10 +131,6 @@ class Meter:
             raise ValueError(f"not a meter: {text!r}")
         return meter
 
-    def beats_per_quarter(self) -> Fraction:
-        """How many of this meter's beats one quarter note lasts."""
-        return Fraction(self.denominator, 4)
-
 
 @dataclass(frozen=True, slots=True)
 class Bar:
@@ -148,9 +144,6 @@ class Bar:
     column: int = 0                 # source column where the bar starts (1-based)
     cells: tuple = ()               # beat of each grid cell (tab column), when the source has a grid
 
-    @property
-    def length_beats(self) -> int:
-        return self.meter.numerator
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +194,3 @@ class Score:
         return (tuple(b.meter for b in self.bars),
                 tuple(sorted((e.key() for e in self.events),
                              key=lambda k: (k[0], k[1], k[2].gm_note, sorted(k[3])))))
-
-    def counts_by_instrument(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for e in self.events:
-            counts[e.instrument.value] = counts.get(e.instrument.value, 0) + 1
-        return counts

@@ -177,7 +177,8 @@ class TempoMap:
         return self.bar_quarters[bar] + to_fraction(beat) * 4 / den
 
     def quarters_to_position(self, q) -> tuple[int, object]:
-        """(bar, beat) of a point on the quarter axis (bars past the end count as 4/4)."""
+        """(bar, beat) of a point on the quarter axis; before the first bar the beat is
+        negative, past the last bar the last bar runs on (beat beyond its length)."""
         i = bisect.bisect_right(self.bar_quarters, q) - 1
         i = min(max(i, 0), len(self.bars) - 1) if self.bars else 0
         den = self.bars[i].meter.denominator if self.bars else 4

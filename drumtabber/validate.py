@@ -15,6 +15,9 @@ from .textio import read_text
 
 # File name endings read when a folder is given (a parser may add its own via ``suffixes``).
 TAB_SUFFIXES = (".txt", ".tab")
+# Not data: skipped when a folder is scanned (files named directly are always read).
+SKIP_DIRS = {"build", "dist", "__pycache__", "node_modules", "venv", "site-packages"}
+SKIP_FILES = {"pyproject.toml", "drumtabber.toml", "requirements.txt", "LICENSE.txt"}
 
 
 def iter_input_files(paths: Iterable[Path], suffixes=TAB_SUFFIXES) -> Iterator[Path]:
@@ -24,9 +27,11 @@ def iter_input_files(paths: Iterable[Path], suffixes=TAB_SUFFIXES) -> Iterator[P
         if path.is_dir():
             found = []
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
+                                 and not d.endswith(".egg-info"))
                 found.extend(Path(root) / f for f in files
-                             if f.lower().endswith(suffixes) and not f.startswith("."))
+                             if f.lower().endswith(suffixes) and not f.startswith(".")
+                             and f not in SKIP_FILES)
             yield from sorted(found)
         else:
             yield path

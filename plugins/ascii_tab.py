@@ -29,14 +29,14 @@ NAME = "ascii"
 # line to count as a staff (prose with '|' in it falls far below this).
 STAFF_SYMBOL_SHARE = 0.6
 # Longest label accepted in front of a staff line ("Snare", "China").
-MAX_LABEL_LEN = 6
+MAX_LABEL_LEN = 12
 # Lines between a prose repeat note and the system it belongs to.
 REPEAT_NOTE_REACH = 2
 
 _STAFF_CHARS = set(V.REST_CHARS) | set("xXoOgGfFdDrRbB#@sScwW+*")
 _COUNT_CHARS = set("0123456789e+&atqs .-|()[]iplndu")
 _BAR_DELIMS = "|()[]"
-_LABEL_RE = re.compile(r"^[A-Za-z0-9#&][A-Za-z0-9#&.()]{0,%d}$" % (MAX_LABEL_LEN - 1))
+_LABEL_RE = re.compile(r"^[A-Za-z0-9#&](?:[A-Za-z0-9#&.()'-]| (?! )){0,%d}$" % (MAX_LABEL_LEN - 1))
 _REPEAT_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])")
 _REPEAT_NOTE = re.compile(
     r"(?i)\brepeat(?:ed)?\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$")
@@ -104,6 +104,8 @@ def _role_from_text(text: str, label: str):
                 return default
             if role == Instrument.RIDE and default in (Instrument.RIDE, Instrument.RIDE2):
                 return default
+            if role in (Instrument.CRASH, Instrument.RIDE) and re.search(r"[2-9]", label):
+                return Instrument.CRASH2 if role == Instrument.CRASH else Instrument.RIDE2
             return role
     return None
 
@@ -281,7 +283,7 @@ def grid_from_width(width: int, numerator: int, majority_width: int):
         beats = width // per_beat
         return (tuple(Fraction(c, per_beat) for c in range(width)), beats,
                 f"{width}-column bar read as {beats} beats at {per_beat} columns per beat")
-    if width > numerator and (width - 1) % numerator == 0:
+    if width > numerator and (width - 1) % numerator == 0 and (width - 1) // numerator in (2, 3, 4, 6, 8):
         per_beat = (width - 1) // numerator
         return (None,) + tuple(Fraction(c, per_beat) for c in range(width - 1)), numerator, ""
     return (tuple(Fraction(c * numerator, width) for c in range(width)), numerator,
@@ -298,6 +300,7 @@ class StaffLine:
     text: str
     bars: list              # [(start, end)] column spans of bar contents
     post: str               # text after the last bar line
+    signs: list = field(default_factory=list)   # per bar: (opens a repeat "|:", closes ":|")
 
 
 def match_staff(text: str) -> StaffLine | None:
@@ -314,21 +317,28 @@ def match_staff(text: str) -> StaffLine | None:
     good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
     if good < STAFF_SYMBOL_SHARE * len(inner):
         return None
-    spans = _bar_spans(text, first, last)
+    spans, signs = _bar_spans(text, first, last)
     if not spans:
         return None
-    return StaffLine(-1, label, text, spans, text[last + 1:])
+    return StaffLine(-1, label, text, spans, text[last + 1:], signs)
 
 
-def _bar_spans(text: str, first: int, last: int) -> list:
-    bars_ = []
+def _bar_spans(text: str, first: int, last: int) -> tuple[list, list]:
+    """Column spans of the bars between ``|`` lines; repeat signs ``|:`` and ``:|`` are not
+    columns, they are returned per bar as (opens, closes)."""
+    spans, signs = [], []
     start = first + 1
     for i in range(first + 1, last + 1):
         if text[i] == "|":
-            if i > start:
-                bars_.append((start, i))
+            a, b = start, i
+            opens = a < b and text[a] == ":"
+            closes = b - 1 > a and text[b - 1] == ":"
+            a, b = a + opens, b - closes
+            if b > a:
+                spans.append((a, b))
+                signs.append((opens, closes))
             start = i + 1
-    return bars_
+    return spans, signs
 
 
 def is_bracket(text: str) -> bool:
@@ -348,6 +358,17 @@ def is_count_line(text: str, ref: StaffLine) -> bool:
     part = text[max(lo, 0):hi]
     return (any(ch.isdigit() for ch in part) and all(ch in _COUNT_CHARS for ch in part)
             and any(ch not in " |" for ch in part))
+
+
+_STRING_LABELS = set("eBGDAEbgda")
+
+
+def is_string_tab(system) -> bool:
+    """A guitar or bass tab (lines e B G D A E with fret numbers) pasted among drum lines."""
+    labels = [st.label for st in system.staffs]
+    return (len(labels) >= 4 and all(lab in _STRING_LABELS for lab in labels)
+            and any(ch.isdigit() for st in system.staffs for s, e in st.bars
+                    for ch in st.text[s:e]))
 
 
 @dataclass
@@ -422,6 +443,10 @@ class _Parse:
             if no < len(lines) and no not in staffs and is_count_line(lines[no], st):
                 system.count, system.count_no = lines[no], no
                 no += 1
+            if is_string_tab(system):
+                self.find(st.no, 0, "DT112", f"guitar or bass tab of {len(system.staffs)} "
+                          "strings skipped (string labels, fret numbers)")
+                continue
             systems.append(system)
         return systems, staffs, prose
 
@@ -452,6 +477,8 @@ class _Parse:
                         if role is None:
                             m = V.GM_LABEL.match(st.label)
                             role = Instrument.from_gm_note(int(m.group(1))) if m else None
+                        if role is None and len(st.label) > 2:    # "Hi-Hat", "Crash 2", "Tom 1"
+                            role = _role_from_text(st.label, st.label)
                 if role is None:
                     self.find(st.no, 0, "DT101", f"unknown instrument label {st.label!r}; "
                               "add a legend line such as 'X = ride' or use a standard label "
@@ -584,8 +611,9 @@ class _Parse:
             if [b for b in st.bars] != ref.bars:
                 self.find(st.no, 0, "DT104",
                           f"bar lines of {st.label!r} do not line up with those of "
-                          f"{ref.label!r} (line {ref.no + 1}): bar widths "
-                          f"{[e - s for s, e in st.bars]} vs {[e - s for s, e in ref.bars]}")
+                          f"{ref.label!r} (line {ref.no + 1}): bars at columns "
+                          f"{[s + 1 for s, _ in st.bars]} vs {[s + 1 for s, _ in ref.bars]}, "
+                          f"widths {[e - s for s, e in st.bars]} vs {[e - s for s, e in ref.bars]}")
         bars = []
         for k, (s, e) in enumerate(ref.bars):
             positions, beats = grids[k]
@@ -643,6 +671,9 @@ class _Parse:
     def bar_grid(self, system: System, k: int, s: int, e: int, meter: Meter, majority: int):
         ref = system.staffs[0]
         if system.count is not None:
+            if k == len(ref.bars) - 1 and any(ch.isdigit() for ch in system.count[e + 1:]):
+                self.find(system.count_no, e + 1, "DT105", "count line runs on past the last "
+                          f"bar line of {ref.label!r}: it does not line up with the bars")
             count = system.count[s:e].ljust(e - s)
             delims = [i for i, ch in enumerate(count) if ch in _BAR_DELIMS]
             edge = system.count[s - 1:s] if s else ""
@@ -684,6 +715,24 @@ class _Parse:
                     continue
                 for k in covered:
                     bars[k]["repeat"] = (bars[covered[0]]["written"], bars[covered[-1]]["written"], times)
+        open_at = None
+        for k, (opens, closes) in enumerate(ref.signs):
+            if opens:
+                open_at = k
+            if closes:
+                first = 0 if open_at is None else open_at
+                m = _REPEAT_TOKEN.search(ref.text[ref.bars[k][1]:ref.bars[k][1] + 8]) or (
+                    _REPEAT_TOKEN.search(ref.post) if k == len(ref.bars) - 1 else None)
+                times = int(m.group(1) or m.group(2)) if m else 2
+                for j in range(first, k + 1):
+                    bars[j]["repeat"] = (bars[first]["written"], bars[k]["written"], times)
+                open_at = None
+        if open_at is not None:
+            self.find(ref.no, ref.bars[open_at][0] - 1, "DT107", "repeat sign '|:' is never "
+                      "closed by ':|' in this system")
+        trailing = [m for st in system.staffs for m in [_REPEAT_TOKEN.search(st.post)] if m]
+        if trailing and system.repeat_times == 1 and not any(ref.signs[-1]):
+            system.repeat_times = int(trailing[0].group(1) or trailing[0].group(2))
         if system.repeat_times > 1:
             span = (bars[0]["written"], bars[-1]["written"], system.repeat_times)
             for bar in bars:

@@ -241,6 +241,8 @@ BAD_INPUTS = {
     "DT109": ("HH|x-x-x-x-|\nSD|--o---o-|\nHH|x-------|\n", "appears twice"),
     "DT110": ("|-q-|: something else entirely\nHH|x-x-x-x-|\n", "not understood"),
     "DT111": ("BPM: 148\nHH|x-x-x-x-|\n", "tempo hint 148"),
+    "DT112": ("HH|x-x-x-x-|\n\ne|---0---|\nB|---1---|\nG|---0---|\nD|---2---|\nA|---3---|\n"
+              "E|-------|\n", "guitar or bass tab of 6 strings skipped"),
 }
 
 
@@ -359,3 +361,41 @@ def test_writer_doubles_repeated_hits_and_reports_what_it_cannot_write():
     text = write_tab(Score(bars=bars, events=clash), dropped=dropped)
     assert dropped == ["two hits on line R at bar 1 beat 0: kept ride, not ride_bell"]
     assert [e.instrument for e in parse(text).score.events] == [I.RIDE]
+
+
+@pytest.mark.parametrize("label, instrument", [
+    ("Hi-Hat:", I.HIHAT_CLOSED), ("Hi Hat", I.HIHAT_CLOSED), ("Hihat", I.HIHAT_CLOSED),
+    ("Crash", I.CRASH), ("Crash 2", I.CRASH2), ("Ride", I.RIDE), ("Bass", I.KICK),
+    ("Snare Drum", I.SNARE), ("Floor", I.TOM_FLOOR_HIGH), ("Tom 1", I.TOM_HIGH),
+])
+def test_spelled_out_labels(label, instrument):
+    result = parse(f"{label}|x---x---|\n")
+    assert [e.instrument for e in result.score.events] == [instrument] * 2
+    assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+def test_repeat_count_after_the_last_bar_line():
+    score = parse("HH|x-x-x-x-|\nSD|--o---o-|  x4\n\nC |x-------|\n").score
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [
+        (1, 1), (1, 2), (1, 3), (1, 4), (2, 1)]
+
+
+def test_repeat_signs_are_not_columns_and_expand():
+    score = parse("HH|:x-x-x-x-|x-x-x-x-:|x3\nBD|:o-------|o-------:|\n\nC |x-------|\n").score
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [
+        (1, 1), (2, 1), (1, 2), (2, 2), (1, 3), (2, 3), (3, 1)]
+    assert sorted({e.beat for e in score.events if e.bar == 0}) == [0, 1, 2, 3]
+    result = parse("HH|:x-x-x-x-|x-x-x-x-|\n")
+    assert "DT107" in codes(result)
+
+
+def test_count_line_wider_than_the_bars_is_reported():
+    result = parse("HH|x-x-x-x-x-x-x-x-|\nBD|o-------o-------|\n   1 e + a 2 e + a 3 e + a 4 e + a\n")
+    assert any(f.code == "DT105" and "runs on past the last bar line" in f.message
+               for f in result.findings)
+
+
+def test_width_that_fits_no_grid_is_spread_not_padded():
+    result = parse("Time: 3/4\nHH|x-x-x-x-x-x-x-x-|\n")
+    assert "DT108" in codes(result) and "DT105" not in codes(result)
+    assert sorted(e.beat for e in result.score.events)[:2] == [0, F(3, 8)]

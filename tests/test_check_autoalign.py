@@ -100,7 +100,7 @@ def test_refine_rejects_a_song_that_does_not_match(song, run_cli):
 
 def test_auto_estimates_tempo_and_first_note_and_writes_a_new_file(song, run_cli):
     folder, performed = song
-    target = folder / "estimated.toml"
+    target = folder / "estimated" / "song.toml"          # another folder: tab path rewritten
     code, out, err = run_cli("align", folder / "notempo.toml", "--auto", "--audio-dir",
                              folder / "audio", "--write", target)
     assert code == 0 and "confidence" in err

@@ -62,7 +62,7 @@ def test_show_bad_input(run_cli, tmp_path):
     code, _, err = run_cli("show", tmp_path / "missing.txt")
     assert code == 1 and "missing.txt:1:1: DT001 error: cannot read file" in err
     code, _, err = run_cli("show", "--parser", "nope", SHARED_TABS / "ug_edge_cases.txt")
-    assert code == 1 and "unknown tab parser 'nope'; valid names: ascii" in err
+    assert code == 2 and "unknown tab parser 'nope'; valid names: ascii" in err
     code, _, err = run_cli("show", "--format", "yaml", SHARED_TABS / "ug_edge_cases.txt")
     assert code == 2
 
@@ -77,3 +77,37 @@ def test_plugins_lists_builtin_parser(run_cli):
 def test_missing_plugins_dir_is_a_usage_error(run_cli, tmp_path):
     code, _, err = run_cli("--plugins-dir", tmp_path / "nope", "plugins")
     assert code == 2 and "plugins folder not found" in err
+
+
+def test_outputs_are_checked_before_any_work(run_cli, tmp_path):
+    from conftest import ROOT
+    alignment = ROOT / "alignments" / "example_shuffle.toml"
+    (tmp_path / "afile").write_text("keep")
+    (tmp_path / "plot.png").write_text("keep")
+    cases = [
+        (("render", alignment, "--kit", "fluid-gm", "--out", tmp_path / "afile" / "x.wav"),
+         1, "is a file, not a folder"),
+        (("render", alignment, "--kit", "fluid-gm", "--out", tmp_path / "song.mp3"),
+         2, "expected a file ending in .wav"),
+        (("render", alignment, "--kit", "fluid-gm", "--out", tmp_path), 2, "expected a file"),
+        (("classes", "adtof", "--tabs", ROOT / "tabs", "--png", tmp_path / "plot.png"),
+         1, "exists (use --force"),
+        (("classes", "adtof", "--tabs", ROOT / "tabs", "--png", tmp_path / "plot"),
+         2, "expected a file ending in .png"),
+        (("check", alignment, "--png", tmp_path / "plot"), 2, "expected a file ending in .png"),
+        (("import-seed", tmp_path, "--out", tmp_path / "afile"), 1, "no .json files"),
+    ]
+    for args, code, message in cases:
+        got, _, err = run_cli(*args)
+        assert (got, message in err, "Traceback" in err) == (code, True, False), (args, err)
+    assert (tmp_path / "afile").read_text() == "keep"
+    assert (tmp_path / "plot.png").read_text() == "keep"
+
+
+def test_validate_skips_config_and_build_folders(run_cli, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (tmp_path / "x.egg-info").mkdir()
+    (tmp_path / "x.egg-info" / "SOURCES.txt").write_text("drumtabber/cli.py\n")
+    (tmp_path / "song.txt").write_text("HH|x-x-x-x-|\n")
+    code, out, _ = run_cli("validate", "--format", "json", tmp_path)
+    assert code == 0 and json.loads(out) == []

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import DrumtabberError
+from ..errors import DrumtabberError, UnknownComponentError
 
 app = typer.Typer(
     name="drumtabber-data", no_args_is_help=True, add_completion=False,
@@ -63,6 +63,22 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
+def check_output(path: Optional[Path], *, suffixes: tuple, force: bool, option: str) -> None:
+    """Refuse an output file with the wrong ending (exit 2), one that is a folder or sits in a
+    file, or one that exists without ``--force`` (exit 1): nothing is overwritten by surprise."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        fail(f"{option} {path}: expected a file ending in {' or '.join(suffixes)}", 2)
+    if path.is_dir():
+        fail(f"{option} {path} is a folder")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        fail(f"{option} {path}: {parent} is a file, not a folder")
+    if path.exists() and not force:
+        fail(f"{path} exists (use --force to overwrite)")
+
+
 from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
 from . import render_cmd  # noqa: E402,F401
 
@@ -104,8 +120,14 @@ def main(argv: list[str] | None = None) -> None:
         app.registered_commands[:] = _BUILTIN_COMMANDS     # drop a previous call's plugins
         get_plugin_manager(dirs).add_commands(app)
         app(args=argv, prog_name="drumtabber-data")
+    except UnknownComponentError as exc:      # a name given on the command line: wrong usage
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except DrumtabberError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:                    # an output folder that is a file, a full disk ...
+        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

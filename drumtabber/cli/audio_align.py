@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from . import fail
+from . import check_output, fail
 
 
 def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: bool,
@@ -18,6 +18,7 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
     from .check_cmd import load_aligned_audio
     if write is not None and write.exists():
         fail(f"{write} exists: --write never overwrites; choose a new file name")
+    check_output(write, suffixes=(".toml",), force=False, option="--write")
     alignment, result, samples, rate, path = load_aligned_audio(
         ctx, alignment_file, audio_dir, placeholder_tempo=auto)
     activation = onset_activation(samples, rate)
@@ -45,6 +46,7 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
                    f"drift = {est.drift_ms_per_min:+.1f} ms/min", err=True)
         if write is not None:
             text = alignment_file.read_text(encoding="utf-8") if alignment_file.suffix == ".toml" else ""
+            write.parent.mkdir(parents=True, exist_ok=True)
             write.write_text(_with_estimate(text, alignment, est, write), encoding="utf-8")
             typer.echo(f"wrote {write}", err=True)
     if refine:
@@ -77,9 +79,10 @@ def _with_estimate(text: str, alignment, est, target: Path) -> str:
     import re
     lines = [f"# tempo estimated by `drumtabber-data align --auto` "
              f"(confidence {est.confidence:.2f})"]
+    rel = os.path.relpath(alignment.tab, target.parent)
     if not text:
-        rel = os.path.relpath(alignment.tab, target.parent)
         text = f'tab = "{rel}"\n[audio]\nfile = "{alignment.audio_file}"\n[tempo]\n'
+    text = re.sub(r'(?m)^(\s*tab\s*=\s*).*$', lambda m: m.group(1) + f'"{rel}"', text, count=1)
     body = re.sub(r"(?m)^\s*(bpm|first_note_s|beat_unit)\s*=.*\n?", "", text)
     if not re.search(r"(?m)^\[tempo\]", body):
         body += "\n[tempo]\n"

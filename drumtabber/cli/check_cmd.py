@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from . import app, fail, state
+from . import app, check_output, fail, state
 
 
 def load_aligned_audio(ctx, alignment_file: Path, audio_dir: Optional[Path], *,
@@ -43,11 +43,6 @@ def load_aligned_audio(ctx, alignment_file: Path, audio_dir: Optional[Path], *,
     return alignment, result, samples, rate, path
 
 
-def _refuse_overwrite(path: Optional[Path], force: bool):
-    if path is not None and path.exists() and not force:
-        fail(f"{path} exists (use --force to overwrite)")
-
-
 @app.command("check")
 def check_command(
         ctx: typer.Context,
@@ -73,8 +68,8 @@ def check_command(
         assert 1 <= first_bar <= last_bar
     except (ValueError, AssertionError):
         fail(f"--bars: expected a range such as 9-12, found {bars!r}", 2)
-    _refuse_overwrite(clicks, force)
-    _refuse_overwrite(png, force)
+    check_output(clicks, suffixes=(".wav", ".flac"), force=force, option="--clicks")
+    check_output(png, suffixes=(".png",), force=force, option="--png")
     from ..check import check_labels, click_mix, detect_onsets, plot_labels
     alignment, result, samples, rate, path = load_aligned_audio(ctx, alignment_file, audio_dir)
     report = check_labels(result.rows, detect_onsets(samples, rate))

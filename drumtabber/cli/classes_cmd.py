@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from ..findings import Severity
-from . import app, fail, state
+from . import app, check_output, fail, state
 
 # Width in characters of the longest bar of the terminal chart.
 BAR_WIDTH = 40
@@ -143,6 +143,7 @@ def classes_command(
         png: Optional[Path] = typer.Option(None, "--png", help="With --tabs: also draw the "
                                            "counts as a bar chart in this PNG file."),
         fmt: str = typer.Option("text", "--format", help="text or json"),
+        force: bool = typer.Option(False, "--force", help="Overwrite an existing --png file."),
 ):
     """List the class schemes, or show one: its classes, what it does to each instrument and,
     with --tabs, how many events fall in each class (warning about empty and tiny classes)."""
@@ -150,6 +151,7 @@ def classes_command(
         fail(f"--format must be text or json, not {fmt!r}", 2)
     if png is not None and tabs is None:
         fail("--png needs --tabs", 2)
+    check_output(png, suffixes=(".png",), force=force, option="--png")
     from ..classes import (TINY_CLASS_EVENTS, class_maps, class_warnings, count_classes,
                            mapping_table, options_text, resolve_class_map, unmapped_findings)
     st = state(ctx)

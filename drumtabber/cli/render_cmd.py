@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..findings import Severity
-from . import app, fail, state
+from . import app, check_output, fail, state
 
 
 @app.command("render")
@@ -34,6 +34,9 @@ def render_command(
 ):
     """Render an alignment file's tab, with its tempo map, as drum audio (FluidSynth)."""
     from ..render import KITS, Humanize, render_alignment
+    for path, endings, name in ((out, (".wav",), "--out"), (midi, (".mid", ".midi"), "--midi"),
+                                (onsets, (".csv",), "--onsets")):
+        check_output(path, suffixes=endings, force=force, option=name)
     if kit not in KITS:
         fail(f"unknown kit {kit!r}; valid names: {', '.join(KITS)}", 2)
     if humanize_ms < 0 or humanize_velocity < 0:

@@ -39,7 +39,8 @@ _BAR_DELIMS = "|()[]"
 _LABEL_RE = re.compile(r"^[A-Za-z0-9#&](?:[A-Za-z0-9#&.()'-]| (?! )){0,%d}$" % (MAX_LABEL_LEN - 1))
 _REPEAT_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])")
 _REPEAT_NOTE = re.compile(
-    r"(?i)\brepeat(?:ed)?\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$")
+    r"(?i)\brepeat(?:ed)?\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$"
+    r"|^[^|]{0,40}?[\s(\[](?:x\s?(\d+)|(\d+)\s?x)[)\]]?:?\s*$")     # "Intro x2", "Verse (4x)"
 _BRACKET_BODY = re.compile(r"^[|\-=_ ]*(?:(?:x\s?\d{1,3}|\d{1,3}\s?x)[|\-=_ ]*)+$", re.I)
 _TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b)\s*[:=]?\s*(\d{2,3}(?:\.\d+)?)"
                     r"|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
@@ -273,11 +274,16 @@ def grid_from_count(count: str, denominator: int):
 @lru_cache(maxsize=1024)
 def grid_from_width(width: int, numerator: int, majority_width: int):
     """Column -> beat offset for a bar without a count line: ``(positions, n_beats, guess)``."""
-    if width % numerator == 0:
+    if width % numerator == 0 and width // numerator <= 8:
         per_beat = width // numerator
         guess = (f"{width}-column bar read as {numerator} beats of {per_beat} triplet cells"
                  if per_beat % 3 == 0 else "")
         return tuple(Fraction(c, per_beat) for c in range(width)), numerator, guess
+    if width % numerator == 0 and width // numerator > 8 and width % 4 == 0:
+        # no sane grid has more than 8 cells a beat: bar lines were left out
+        return (tuple(Fraction(c, 4) for c in range(width)), width // 4,
+                f"{width}-column bar read as {width // 4} beats of sixteenth notes (bar lines "
+                "left out?)")
     if majority_width % numerator == 0 and width % (majority_width // numerator) == 0:
         per_beat = majority_width // numerator
         beats = width // per_beat

@@ -399,3 +399,15 @@ def test_width_that_fits_no_grid_is_spread_not_padded():
     result = parse("Time: 3/4\nHH|x-x-x-x-x-x-x-x-|\n")
     assert "DT108" in codes(result) and "DT105" not in codes(result)
     assert sorted(e.beat for e in result.score.events)[:2] == [0, F(3, 8)]
+
+
+@pytest.mark.parametrize("header, passes", [("Intro x2", 2), ("Verse (4x)", 4), ("[Chorus x3]", 3)])
+def test_section_header_with_a_repeat_count(header, passes):
+    score = parse(f"{header}\nHH|x-x-x-x-|\nBD|o---o---|\n\nOutro\nC |x-------|\n").score
+    assert [b.repeat_pass for b in score.bars] == list(range(1, passes + 1)) + [1]
+
+
+def test_bars_without_bar_lines_are_read_as_sixteenths():
+    result = parse("HH|" + "x-" * 32 + "||\nB |" + "o" + "-" * 15 + "o" + "-" * 47 + "||\n")
+    assert "DT108" in codes(result) and result.score.bars[0].meter == Meter(16, 4)
+    assert sorted(e.beat for e in result.score.events if e.label == "B") == [0, 4]

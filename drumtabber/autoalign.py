@@ -34,6 +34,8 @@ ATTACK_START_SHARE = 0.25
 # A family band's rise counts as that family's hit when it reaches this share of the band's
 # strong rises (99.5th percentile of the band envelope over the song).
 BAND_PEAK_SHARE = 0.15
+# A moved label must end up this close to an onset the detector found.
+VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
 MAX_MEDIAN_OFFSET_S = 0.080
 # ... or when, after refinement, fewer labels than this share have an onset within 20 ms.
@@ -138,6 +140,9 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
             lo, hi = np.searchsorted(env_times, [refined[k] - before, refined[k] + after])
             if hi > lo:
                 refined[k] = attack_start(env, env_times, lo + int(np.argmax(env[lo:hi])))
+    if len(onsets):          # a move the onset detector does not back up is undone
+        unconfirmed = (refined != shifted) & (nearest_distances(refined, onsets) > VERIFY_S)
+        refined[unconfirmed] = shifted[unconfirmed]
     matched = float(np.mean(nearest_distances(refined, onsets) <= 0.020)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0

@@ -152,3 +152,34 @@ def test_drift_is_the_slope_of_the_per_beat_corrections(song):
     refined = refine_labels(np.array([r["time"] for r in result.rows]), result.tempo_map,
                             onset_activation(samples, rate))
     assert estimate_drift(refined) == pytest.approx(300, rel=0.15)
+
+
+@pytest.mark.skipif(__import__("shutil").which("fluidsynth") is None,
+                    reason="fluidsynth not installed (make setup installs it)")
+def test_refine_does_not_spoil_a_good_alignment_of_a_sampled_kit(tmp_path, run_cli):
+    """A tab rendered with a real kit and 12 ms of human timing: refinement must keep the
+    labels at least as close to where the notes sound as the tab's grid puts them."""
+    import mir_eval
+
+    from conftest import ROOT
+    alignment = ROOT / "alignments" / "example_shuffle.toml"
+    (tmp_path / "audio").mkdir()
+    code, _, _ = run_cli("render", alignment, "--kit", "avl-black-pearl", "--out",
+                         tmp_path / "audio" / "example_shuffle.wav", "--onsets",
+                         tmp_path / "truth.csv", "--humanize-ms", "12", "--seed", "1")
+    assert code == 0
+    truth = list(csv.DictReader((tmp_path / "truth.csv").open()))
+
+    def f20(rows):
+        hits = 0
+        for inst in {r["instrument"] for r in truth}:
+            ref = np.sort([float(r["time"]) for r in truth if r["instrument"] == inst])
+            est = np.sort([float(r["time"]) for r in rows if r["instrument"] == inst])
+            hits += len(mir_eval.util.match_events(ref, est, 0.020))
+        return 2 * hits / (len(truth) + len(rows))
+
+    _, plain, _ = run_cli("align", alignment)
+    code, refined, _ = run_cli("align", alignment, "--refine", "--audio-dir", tmp_path / "audio")
+    plain_f = f20(list(csv.DictReader(io.StringIO(plain))))
+    refined_f = f20(list(csv.DictReader(io.StringIO(refined))))
+    assert code == 0 and refined_f >= plain_f - 0.02 and refined_f > 0.9

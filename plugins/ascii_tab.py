@@ -105,6 +105,10 @@ def _role_from_text(text: str, label: str):
                 return default
             if role == Instrument.RIDE and default in (Instrument.RIDE, Instrument.RIDE2):
                 return default
+            if role == Instrument.HIHAT_CLOSED and re.search(r"(?i)\bopen", text):
+                return Instrument.HIHAT_OPEN
+            if role == Instrument.HIHAT_CLOSED and re.search(r"(?i)pedal|foot", text):
+                return Instrument.HIHAT_PEDAL
             if role in (Instrument.CRASH, Instrument.RIDE) and re.search(r"[2-9]", label):
                 return Instrument.CRASH2 if role == Instrument.CRASH else Instrument.RIDE2
             return role
@@ -362,8 +366,10 @@ def is_count_line(text: str, ref: StaffLine) -> bool:
     if text[:max(lo, 0)].strip().lower() not in ("", "count", "c"):
         return False
     part = text[max(lo, 0):hi]
-    return (any(ch.isdigit() for ch in part) and all(ch in _COUNT_CHARS for ch in part)
-            and any(ch not in " |" for ch in part))
+    # a line of bar numbers ("1       2       3") has one number a bar, a count line more
+    numbers = len(re.findall(r"\d+", part))
+    return (numbers >= 1.5 * len(ref.bars) or (numbers >= len(ref.bars) and re.search(
+                r"[e+&a]|t[qes]", part) is not None)) and all(ch in _COUNT_CHARS for ch in part)
 
 
 _STRING_LABELS = set("eBGDAEbgda")

@@ -411,3 +411,15 @@ def test_bars_without_bar_lines_are_read_as_sixteenths():
     result = parse("HH|" + "x-" * 32 + "||\nB |" + "o" + "-" * 15 + "o" + "-" * 47 + "||\n")
     assert "DT108" in codes(result) and result.score.bars[0].meter == Meter(16, 4)
     assert sorted(e.beat for e in result.score.events if e.label == "B") == [0, 4]
+
+
+def test_a_line_of_bar_numbers_is_not_a_count_line():
+    result = parse("HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\n   1               2\n")
+    assert [str(b.meter) for b in result.score.bars] == ["4/4", "4/4"]
+    assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+@pytest.mark.parametrize("label, instrument", [
+    ("Open HH", I.HIHAT_OPEN), ("HH Pedal", I.HIHAT_PEDAL), ("Hi-hat foot", I.HIHAT_PEDAL)])
+def test_hi_hat_labels_that_name_how_it_is_played(label, instrument):
+    assert {e.instrument for e in parse(f"{label}|x---x---|\n").score.events} == {instrument}

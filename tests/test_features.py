@@ -43,10 +43,13 @@ def test_log_filtered_twelve_bands_per_octave_and_difference(noise):
     assert np.allclose(feats[1:, n_bands:], np.maximum(0, np.diff(feats[:, :n_bands], axis=0)))
 
 
-def test_features_from_settings():
-    config = FeatureConfig.from_settings({"features.hop_length": 220, "tabs_dir": "x"},
-                                         kind="logfilt")
-    assert config.hop_length == 220 and config.kind == "logfilt"
+def test_features_from_settings(tmp_path):
+    from drumtabber.config import Config
+    (tmp_path / "drumtabber.toml").write_text('[features]\nkind = "logfilt"\ndiff = true\n'
+                                              'hop_length = 220\n')
+    config = FeatureConfig.from_settings(Config(cwd=tmp_path, env={}).values, fmin=30.0)
+    assert (config.kind, config.diff, config.hop_length, config.fmin) == ("logfilt", True, 220, 30.0)
+    assert config.n_mels == 250 and config.bands_per_octave == 12
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -155,3 +155,18 @@ def onsets_to_targets(times_s, classes, *, n_classes: int, n_frames: int, fps: f
             np.maximum.at(targets, (near[ok], classes[ok]), SOFT_TARGET_VALUE)
     targets[frames[inside], classes[inside]] = 1.0
     return targets
+
+
+def rows_to_targets(rows, class_names: list[str], *, n_frames: int, fps: float,
+                    **widening) -> np.ndarray:
+    """Frame targets from onset rows that carry a ``class`` (see
+    :func:`drumtabber.classes.map_onset_rows`), one column per name in ``class_names``.
+
+    Returns
+    -------
+    np.ndarray, shape (n_frames, len(class_names)), float32
+    """
+    index = {name: i for i, name in enumerate(class_names)}
+    kept = [r for r in rows if r["class"] in index]
+    return onsets_to_targets([r["time"] for r in kept], [index[r["class"]] for r in kept],
+                             n_classes=len(class_names), n_frames=n_frames, fps=fps, **widening)

@@ -95,3 +95,17 @@ def test_soft_and_window_targets():
 def test_onsets_outside_the_frames_are_ignored():
     targets = onsets_to_targets([-1.0, 0.0, 99.0], [0, 0, 0], n_classes=1, n_frames=10, fps=100)
     assert targets[:, 0].tolist() == [1] + [0] * 9
+
+
+def test_targets_through_a_class_map():
+    from drumtabber.classes import map_onset_rows, resolve_class_map
+    from drumtabber.features import rows_to_targets
+    manager = PluginManager(entry_points=False)
+    class_map, options = resolve_class_map(manager, "kd-sd-hh")
+    alignment, _ = load_alignment(ROOT / "alignments" / "may3beta.toml")
+    rows = map_onset_rows(class_map, align(alignment, manager).rows, options)
+    names = class_map.classes(options)
+    targets = rows_to_targets(rows, names, n_frames=25000, fps=100)
+    kicks = {int(np.floor(r["time"] * 100 + 0.5)) for r in rows if r["class"] == "KD"}
+    assert names == ["KD", "SD", "HH"] and set(np.flatnonzero(targets[:, 0])) == kicks
+    assert targets[177, 0] == 1 and targets[:, 2].sum() > 0

@@ -142,7 +142,7 @@ INSTRUMENT_WORDS: list[tuple[re.Pattern, object]] = [
 TOM_RANK_WORDS = [(re.compile(p, re.I), role) for p, role in [
     (r"small|high|\bhi\b|rack\s*1|first|\b1\b|tom\s*#?1|left", TOM_HIGH),
     (r"medium|middle|\bmid|rack\s*2|second|\b2\b|tom\s*#?2", TOM_MID),
-    (r"\blow|third|\b3\b|tom\s*#?[34]", TOM_LOW),
+    (r"\blow?\b|third|\b3\b|tom\s*#?[34]", TOM_LOW),
 ]]
 ARTICULATION_WORDS: list[tuple[re.Pattern, object]] = [
     (re.compile(p, re.I), meaning) for p, meaning in [

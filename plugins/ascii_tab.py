@@ -29,24 +29,28 @@ NAME = "ascii"
 # line to count as a staff (prose with '|' in it falls far below this).
 STAFF_SYMBOL_SHARE = 0.6
 # Longest label accepted in front of a staff line ("Snare", "China").
-MAX_LABEL_LEN = 12
+MAX_LABEL_LEN = 20
 # Lines between a prose repeat note and the system it belongs to.
 REPEAT_NOTE_REACH = 2
 
 _STAFF_CHARS = set(V.REST_CHARS) | set("xXoOgGfFdDrRbB#@sScwW+*")
 _COUNT_CHARS = set("0123456789e+&atqs .-|()[]iplndu")
 _BAR_DELIMS = "|()[]"
-_LABEL_RE = re.compile(r"^[A-Za-z0-9#&](?:[A-Za-z0-9#&.()'-]| (?! )){0,%d}$" % (MAX_LABEL_LEN - 1))
+_LABEL_RE = re.compile(r"^[A-Za-z0-9#&](?:[A-Za-z0-9#&.()'/+-]| (?! )){0,%d}$" % (MAX_LABEL_LEN - 1))
 _REPEAT_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])")
 _REPEAT_NOTE = re.compile(
-    r"(?i)\brepeat(?:ed)?\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$"
-    r"|^[^|]{0,40}?[\s(\[](?:x\s?(\d+)|(\d+)\s?x)[)\]]?:?\s*$")     # "Intro x2", "Verse (4x)"
+    r"(?i)\b(?:repeat(?:ed)?|play(?:ed)?)\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)"
+    r"|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$"
+    r"|^[^|]{0,40}?(?:^|[\s(\[-])(?:x\s?(\d+)|(\d+)\s?x|(\d+)\s*times)\b[^|]{0,20}$"
+    r"|^[^|]{0,40}?\b(twice|thrice)\b[^|]{0,20}$")   # "Intro x2", "Verse (4x)", "play twice"
+_WORD_TIMES = {"twice": 2, "thrice": 3}
 _BRACKET_BODY = re.compile(r"^[|\-=_ ]*(?:(?:x\s?\d{1,3}|\d{1,3}\s?x)[|\-=_ ]*)+$", re.I)
 _TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b)\s*[:=]?\s*(\d{2,3}(?:\.\d+)?)"
                     r"|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
 _METER_LINE = re.compile(
     r"(?i)^\W*(?:time(?:\s*signature)?\s*[:=]?\s*|meter\s*[:=]?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\W*$")
-_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|meter)\s*[:=]?\s*(\d{1,2})\s*/\s*(\d{1,2})")
+_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|meter)\s*[:=]?\s*(\d{1,2})\s*/\s*(\d{1,2})"
+                           r"|\b(\d{1,2})\s*/\s*(\d{1,2})\s*(?:time|meter)\b")
 _LEGEND_SYMBOL = re.compile(r"^\s*\|?-(\S{1,2}?)-\|?\s*[:=]\s*(.+)$")
 _LEGEND_KEY = re.compile(r"^\s*([A-Za-z0-9#@+*]{1,5}(?:\s*,\s*[A-Za-z0-9#@+*]{1,5})*)\s*[=:]\s*(.+)$")
 _LEGEND_SECTION = re.compile(r"(?i)^\s*(cymbals?|drums?|percussion|hi-?hats?)\s*:?\s*$")
@@ -82,6 +86,7 @@ class Legend:
     label_lines: dict = field(default_factory=dict)  # label -> legend line number
     symbols: dict = field(default_factory=dict)      # (kind, symbol) -> (instrument|None, arts)
     multi: set = field(default_factory=set)          # symbols of two characters
+    strikes: set = field(default_factory=set)        # symbols the legend calls a hit/strike
 
 
 _GM_IN_TEXT = re.compile(r"(?i)\bGM\s*#?\s*(3[5-9]|[4-7]\d|8[01])\b")
@@ -143,7 +148,14 @@ _SECTION_KINDS = {"cymbal": ("hihat", "hihat_pedal", "cymbal", "ride"), "drum": 
 _ALL_KINDS = tuple(V.SYMBOLS)
 
 
-def read_legend(lines: list[str], staff_lines: set[int], path: str) -> tuple[Legend, list]:
+# Instruments a symbol's legend entry can name ("x = cross stick", "o = open hi-hat"): the
+# symbol then means that way of playing on lines of that instrument's kind.
+_PLAYED_AS = {Instrument.SIDE_STICK, Instrument.HIHAT_OPEN, Instrument.HIHAT_CLOSED,
+              Instrument.HIHAT_PEDAL, Instrument.RIDE_BELL}
+
+
+def read_legend(lines: list[str], staff_lines: set[int], path: str,
+                used_symbols: frozenset = frozenset()) -> tuple[Legend, list]:
     legend, findings, section = Legend(), [], None
     for no, line in enumerate(lines):
         if no in staff_lines or not line.strip():
@@ -155,7 +167,7 @@ def read_legend(lines: list[str], staff_lines: set[int], path: str) -> tuple[Leg
                        else "percussion" if word.startswith("perc") else "drum")
             continue
         for entry in _legend_entries(line):
-            _read_legend_entry(entry, no, legend, findings, section, path)
+            _read_legend_entry(entry, no, legend, findings, section, path, used_symbols)
     return legend, findings
 
 
@@ -166,10 +178,11 @@ def _legend_entries(line: str) -> list[str]:
     return [part for part in _LEGEND_SPLIT.split(line) if part.strip()]
 
 
-_LEGEND_SPLIT = re.compile(r"[,;]\s*(?=[A-Za-z0-9#@+*]{1,3}\s*[=:])")
+_LEGEND_SPLIT = re.compile(r"(?:[,;]\s*|\s{2,})(?=[A-Za-z0-9#@+*()]{1,3}\s*[=:])")
 
 
-def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, section, path):
+def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, section, path,
+                       used_symbols: frozenset = frozenset()):
     m = _LEGEND_SYMBOL.match(line)
     key_is_symbol = bool(m)
     if not m:
@@ -184,6 +197,10 @@ def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, secti
             descs = [desc] * len(keys)
         roles = [_role_from_text(d, k) for k, d in zip(keys, descs)]
         meaning = _meaning(desc)
+        played = roles[0] if len(keys) == 1 and roles[0] in _PLAYED_AS else None
+        if len(keys) == 1 and keys[0] in used_symbols and (meaning is not None or played):
+            _read_symbol_entry(keys[0], desc, no, legend, findings, section, path, played)
+            return
         is_label = all(r is not None for r in roles) and (
             meaning is None or any(k in V.LABELS for k in keys) or not all(
                 k.islower() or len(k) == 1 for k in keys))
@@ -194,7 +211,21 @@ def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, secti
             return
         if len(keys) != 1 or len(keys[0]) > 2 or meaning is None:
             return
-    symbol = keys[0]
+    _read_symbol_entry(keys[0], desc, no, legend, findings, section, path, None)
+
+
+def _read_symbol_entry(symbol: str, desc: str, no: int, legend: Legend, findings: list, section,
+                       path, played):
+    if played is not None:                  # "x = cross stick": on lines of that kind only
+        meaning = _meaning(desc) or (frozenset(), frozenset())
+        kinds = ("hihat", "hihat_pedal") if played.family == "hihat" else (V.line_kind(played),)
+        for kind in kinds:
+            legend.symbols[(kind, symbol)] = (played, meaning[0])
+        if len(symbol) == 2:
+            legend.multi.add(symbol)
+        return
+    if re.search(r"(?i)\bstrike|\bhit", desc):
+        legend.strikes.add(symbol)
     clauses = [c for c in re.split(r";", desc) if c.strip()]
     general = _meaning(clauses[0]) if clauses else None
     kinds = _SECTION_KINDS.get(section, _ALL_KINDS)
@@ -278,6 +309,13 @@ def grid_from_count(count: str, denominator: int):
 @lru_cache(maxsize=1024)
 def grid_from_width(width: int, numerator: int, majority_width: int):
     """Column -> beat offset for a bar without a count line: ``(positions, n_beats, guess)``."""
+    per_major = majority_width // numerator if majority_width % numerator == 0 else 0
+    if width != majority_width and 0 < per_major <= 8 and width % per_major == 0:
+        beats = width // per_major           # a short pickup or a long bar among the others
+        return (tuple(Fraction(c, per_major) for c in range(width)), beats,
+                "" if beats == numerator else
+                f"{width}-column bar read as {beats} beats at {per_major} columns per beat, "
+                f"like the other bars of its system")
     if width % numerator == 0 and width // numerator <= 8:
         per_beat = width // numerator
         guess = (f"{width}-column bar read as {numerator} beats of {per_beat} triplet cells"
@@ -288,11 +326,6 @@ def grid_from_width(width: int, numerator: int, majority_width: int):
         return (tuple(Fraction(c, 4) for c in range(width)), width // 4,
                 f"{width}-column bar read as {width // 4} beats of sixteenth notes (bar lines "
                 "left out?)")
-    if majority_width % numerator == 0 and width % (majority_width // numerator) == 0:
-        per_beat = majority_width // numerator
-        beats = width // per_beat
-        return (tuple(Fraction(c, per_beat) for c in range(width)), beats,
-                f"{width}-column bar read as {beats} beats at {per_beat} columns per beat")
     if width > numerator and (width - 1) % numerator == 0 and (width - 1) // numerator in (2, 3, 4, 6, 8):
         per_beat = (width - 1) // numerator
         return (None,) + tuple(Fraction(c, per_beat) for c in range(width - 1)), numerator, ""
@@ -316,21 +349,27 @@ class StaffLine:
 def match_staff(text: str) -> StaffLine | None:
     first = text.find("|")
     last = text.rfind("|")
-    if first < 0 or last == first:
+    if first < 0:
         return None
     label = text[:first].strip().rstrip(":").strip()
     if not label or not _LABEL_RE.match(label):
         return None
-    inner = text[first + 1:last]
+    inner = text[first + 1:last] if last > first else text[first + 1:].rstrip()
     if not inner:
         return None
     good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
     if good < STAFF_SYMBOL_SHARE * len(inner):
         return None
     spans, signs = _bar_spans(text, first, last)
+    post = text[last + 1:]
+    tail = post.rstrip()
+    if len(tail) >= 2 and all(ch in _STAFF_CHARS and ch != " " for ch in tail):
+        spans.append((last + 1, last + 1 + len(tail)))      # a last bar left open: "|x-x-"
+        signs.append((tail.startswith(":"), False))
+        post = post[len(tail):]
     if not spans:
         return None
-    return StaffLine(-1, label, text, spans, text[last + 1:], signs)
+    return StaffLine(-1, label, text, spans, post, signs)
 
 
 def _bar_spans(text: str, first: int, last: int) -> tuple[list, list]:
@@ -443,7 +482,16 @@ class _Parse:
                 k -= 1
             no += 1
             labels = {st.label}
-            while no < len(lines) and no in staffs:
+            chunk = 1                          # staff lines since the last blank line
+            while no < len(lines) and (no in staffs or (
+                    # web copies put a blank line between single staff lines of one system
+                    chunk == 1 and not lines[no].strip() and no + 1 in staffs
+                    and staffs[no + 1].bars == st.bars and staffs[no + 1].label not in labels
+                    and no + 2 not in staffs)):
+                if no not in staffs:
+                    no, chunk = no + 1, 0
+                    continue
+                chunk += 1
                 nxt = staffs[no]
                 if nxt.label in labels:
                     self.find(no, 0, "DT109", f"label {nxt.label!r} appears twice in one "
@@ -529,8 +577,10 @@ class _Parse:
         systems, staffs, prose = self.systems()
         score = Score(source=self.path)
         legend = Legend()
+        used = frozenset(ch for st in staffs.values() for a, b in st.bars
+                         for ch in st.text[a:b] if ch not in V.REST_CHARS)
         if self.options.read_legend:
-            legend, found = read_legend(self.lines, set(staffs), self.path)
+            legend, found = read_legend(self.lines, set(staffs), self.path, used)
             self.findings.extend(found)
         if self.options.legend:
             extra, found = read_legend(self.options.legend.split("\n"), set(), self.path)
@@ -574,8 +624,9 @@ class _Parse:
                 self.find(no, m.start(), "DT111", f"tempo hint {bpm:g} BPM")
             m = _METER_LINE.match(text) or _HEADER_METER.search(text)
             if m:
+                num, den = [g for g in m.groups() if g][:2]
                 try:
-                    meter = Meter.parse(f"{m.group(1)}/{m.group(2)}")
+                    meter = Meter.parse(f"{num}/{den}")
                 except ValueError:
                     meter = None
                 if meter is not None:
@@ -584,10 +635,11 @@ class _Parse:
                     nxt = next((i for i, s in enumerate(starts) if s > no), None)
                     if nxt is not None:
                         meter_from[nxt] = meter
-                    self.find(no, m.start(1), "DT111", f"meter hint {meter}")
-            m = _REPEAT_NOTE.search(text)
-            if m and not _TEMPO.search(text):
-                times = int(next(g for g in m.groups() if g))
+                    self.find(no, m.start(), "DT111", f"meter hint {meter}")
+            m = _REPEAT_NOTE.search(text.replace("\u00d7", "x"))
+            if m and not _TEMPO.search(text) and not _METER_LINE.match(text):
+                value = next(g for g in m.groups() if g)
+                times = _WORD_TIMES.get(value.lower()) or int(value)
                 self.attach_repeat_note(no, times, systems, starts, ends)
         current = None
         for i, system in enumerate(systems):
@@ -612,7 +664,8 @@ class _Parse:
         ref = system.staffs[0]
         system_meter = system.meter or score.meter_hint or self.default_meter
         widths = Counter(e - s for s, e in ref.bars)
-        majority = widths.most_common(1)[0][0]
+        top = max(widths.values())
+        majority = max(w for w, n in widths.items() if n == top)     # ties: the full bar
         grids, meters = [], []
         for k, (s, e) in enumerate(ref.bars):
             changed = [b for b in self.meter_changes if b <= first_bar + k + 1]
@@ -663,6 +716,14 @@ class _Parse:
                         self.find(st.no, c, "DT103", f"unknown symbol {symbol!r} on line "
                                   f"{st.label!r} ({_role_name(role)}); known here: "
                                   f"{''.join(sorted(table))}")
+                    elif (symbol == "#" and "#" not in legend.strikes and c > s
+                          and st.text[c - 1] not in V.REST_CHARS
+                          and bars[k]["hits"] and bars[k]["hits"][-1][4] == c
+                          and bars[k]["hits"][-1][3] == st.no + 1):
+                        # "x#": the cymbal hit just before is choked, not hit again
+                        hit = bars[k]["hits"][-1]
+                        bars[k]["hits"][-1] = (hit[0], hit[1], hit[2] | {Articulation.CHOKE},
+                                               *hit[3:])
                     else:
                         beat = positions[col] if col < len(positions) else None
                         if beat is None:
@@ -683,7 +744,12 @@ class _Parse:
     def bar_grid(self, system: System, k: int, s: int, e: int, meter: Meter, majority: int):
         ref = system.staffs[0]
         if system.count is not None:
-            if k == len(ref.bars) - 1 and any(ch.isdigit() for ch in system.count[e + 1:]):
+            rest = system.count[e + 1:]
+            if k == len(ref.bars) - 1 and _REPEAT_TOKEN.fullmatch(rest.strip()):
+                system.repeat_times = max(system.repeat_times, int(
+                    _REPEAT_TOKEN.fullmatch(rest.strip()).group(1)
+                    or _REPEAT_TOKEN.fullmatch(rest.strip()).group(2)))
+            elif k == len(ref.bars) - 1 and any(ch.isdigit() for ch in rest):
                 self.find(system.count_no, e + 1, "DT105", "count line runs on past the last "
                           f"bar line of {ref.label!r}: it does not line up with the bars")
             count = system.count[s:e].ljust(e - s)
@@ -696,6 +762,10 @@ class _Parse:
             if count.strip(" -."):
                 clean = "".join(" " if ch in _BAR_DELIMS else ch for ch in count)
                 positions, beats, problem = grid_from_count(clean, meter.denominator)
+                if meter.denominator == 8 and meter.numerator == 3 * beats != 3:
+                    # 6/8, 9/8, 12/8 counted in dotted quarters ("1 & a 2 & a")
+                    positions = tuple(p * 3 if p is not None else None for p in positions)
+                    beats = meter.numerator
                 if problem:
                     self.find(system.count_no, s, "DT105", f"count of bar {k + 1}: {problem}")
                 return positions, beats

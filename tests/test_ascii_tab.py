@@ -423,3 +423,71 @@ def test_a_line_of_bar_numbers_is_not_a_count_line():
     ("Open HH", I.HIHAT_OPEN), ("HH Pedal", I.HIHAT_PEDAL), ("Hi-hat foot", I.HIHAT_PEDAL)])
 def test_hi_hat_labels_that_name_how_it_is_played(label, instrument):
     assert {e.instrument for e in parse(f"{label}|x---x---|\n").score.events} == {instrument}
+
+
+# -- styles seen on tab sites and forums ----------------------------------------------------
+def counts_of(text):
+    return Counter(e.instrument for e in parse(text).score.events)
+
+
+def test_long_labels_and_an_open_last_bar():
+    got = counts_of("Splash Cymbal |x---------------|\nHi-Hat (foot) |--x---x---x---x-|\n"
+                    "Snare         |----o-------o---|\n")
+    assert got == {I.SPLASH: 1, I.HIHAT_PEDAL: 4, I.SNARE: 2}
+    score = parse("HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-\nBD|o-------o-------|o-------o-------\n").score
+    assert len(score.bars) == 2 and len(score.events) == 20
+
+
+def test_blank_lines_between_the_lines_of_one_system():
+    score = parse("HH|x-x-x-x-|x-x-x-x-|\n\nSD|--o---o-|--o---o-|\n\nBD|o---o---|o---o---|\n").score
+    assert len(score.bars) == 2 and len(score.events) == 16
+
+
+@pytest.mark.parametrize("legend, expected", [
+    ("C = Crash   R = Ride   HH = Hi-Hat", {I.CRASH: 1, I.RIDE: 3}),
+    ("x = closed hi-hat    o = open hi-hat", {I.HIHAT_CLOSED: 3, I.HIHAT_OPEN: 1}),
+])
+def test_several_legend_entries_on_one_line(legend, expected):
+    tab = "C |x-------|\nR |--x-x-x-|\n" if "Crash" in legend else "HH|x-x-x-o-|\n"
+    assert counts_of(f"{legend}\n\n{tab}") == expected
+
+
+def test_legend_symbols_that_name_a_way_of_playing():
+    got = counts_of("B = ride bell\nx = cross stick\nR |x-B-x-B-|\nSD|x---o---|\nB |o---o---|\n")
+    assert got == {I.RIDE: 2, I.RIDE_BELL: 2, I.SIDE_STICK: 1, I.SNARE: 1, I.KICK: 2}
+
+
+def test_compound_meter_counted_in_dotted_quarters():
+    result = parse("Time signature: 12/8\nHH|xxxxxxxxxxxx|\nSD|---o-----o--|\n  |1&a2&a3&a4&a|\n")
+    assert str(result.score.bars[0].meter) == "12/8"
+    assert sorted(e.beat for e in result.score.events if e.label == "SD") == [3, 9]
+    assert str(parse("This one is in 6/8 time\nHH|x-x-x-|\n").score.meter_hint) == "6/8"
+
+
+@pytest.mark.parametrize("note, passes", [
+    ("Chorus (play 4 times)", 4), ("Verse - 2 times", 2), ("Fill (play twice)", 2),
+    ("Verse \u00d72", 2), ("Outro x4 (fade out)", 4)])
+def test_repeat_wordings(note, passes):
+    score = parse(f"{note}\nHH|x-x-x-x-|\n").score
+    assert [b.repeat_pass for b in score.bars] == list(range(1, passes + 1))
+
+
+def test_repeat_count_at_the_end_of_the_count_line():
+    score = parse("HH|x-x-x-x-|\n  |1+2+3+4+|  x4\n").score
+    assert len(score.bars) == 4
+
+
+def test_choke_after_a_cymbal_hit_and_a_choke_that_is_a_hit():
+    events = parse("# = choke\nC |x#------|\n").score.events
+    assert [(e.beat, e.articulations) for e in events] == [(0, frozenset({A.CHOKE}))]
+    events = parse("|-#-|: strike then choke\nC |x#------|\n").score.events
+    assert len(events) == 2
+
+
+def test_hi_mid_lo_toms_and_a_pickup_bar():
+    got = parse("Hi Tom |o---|\nMid Tom|-o--|\nLo Tom |--o-|\nFloor  |---o|\n").score
+    assert [e.instrument for e in got.sorted_events()] == [I.TOM_HIGH, I.TOM_HIGH_MID,
+                                                          I.TOM_LOW_MID, I.TOM_FLOOR_HIGH]
+    score = parse("SD|--oo|o-------o-------|\n").score
+    assert str(score.bars[0].meter) == "1/4"
+    assert sorted(e.beat for e in score.events if e.bar == 0) == [F(1, 2), F(3, 4)]

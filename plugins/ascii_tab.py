@@ -390,10 +390,23 @@ def _bar_spans(text: str, first: int, last: int) -> tuple[list, list]:
     return spans, signs
 
 
+_VOLTA = re.compile(r"(?<![\w.])([1-9])(?:\.|st|nd|rd|th)(?![\w])")
+
+
+def is_volta(text: str) -> bool:
+    """A line of first/second endings over the bars: "   |1.-------|2.------|"."""
+    if not _VOLTA.search(text):
+        return False
+    rest = _VOLTA.sub("", text)
+    return all(ch in " |-_[]=." for ch in rest) and len(text.strip()) >= 2
+
+
 def is_bracket(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
+    if is_volta(text):
+        return True
     body = stripped[stripped.find("|"):] if "|" in stripped else stripped
     if not body.startswith(("|", "-", "=", "_")):
         return False
@@ -779,7 +792,18 @@ class _Parse:
     def find_repeats(self, system: System, bars: list) -> None:
         ref = system.staffs[0]
         for no, text in system.brackets:
-            for m in _REPEAT_TOKEN.finditer(text):
+            for m in _VOLTA.finditer(text) if is_volta(text) else ():
+                # the ending's number marks the bar it stands over and the bars its line covers
+                ending = int(m.group(1))
+                covered = [k for k, (s, e) in enumerate(ref.bars) if s - 1 <= m.start() < e]
+                for k in range(covered[0] if covered else len(bars), len(bars)):
+                    if k > covered[0] and (_VOLTA.search(text[ref.bars[k][0] - 1:ref.bars[k][1]])
+                                           or not text[ref.bars[k][0]:ref.bars[k][1]].strip()):
+                        break
+                    bars[k]["ending"] = ending
+                if not covered:
+                    self.find(no, m.start(), "DT107", f"ending {ending}. stands over no bar")
+            for m in _REPEAT_TOKEN.finditer(text if not is_volta(text) else ""):
                 times = int(m.group(1) or m.group(2))
                 left, right = m.start() - 1, m.end()
                 while left >= 0 and text[left] in "-=_ ":
@@ -834,6 +858,8 @@ class _Parse:
                 group = written[i:max(j, i + 1)]
             for rep in range(1, times + 1):
                 for wb in group:
+                    if times > 1 and wb.get("ending", rep) != rep:
+                        continue                  # a first ending on a later pass, ...
                     index = len(score.bars)
                     score.bars.append(Bar(index, wb["meter"], wb["written"], rep,
                                           wb["line"], wb["column"], wb["cells"]))

@@ -491,3 +491,12 @@ def test_hi_mid_lo_toms_and_a_pickup_bar():
     score = parse("SD|--oo|o-------o-------|\n").score
     assert str(score.bars[0].meter) == "1/4"
     assert sorted(e.beat for e in score.events if e.bar == 0) == [F(1, 2), F(3, 4)]
+
+
+@pytest.mark.parametrize("endings", ["            |1.-------|2.------|", "            1.        2."])
+def test_first_and_second_endings(endings):
+    text = f"{endings}\nHH|:x-x-x-x-|x-x-x-x-:|o-o-o-o-|\nBD|:o---o---|o-o-o-o-:|o-------|\n"
+    result = parse(text)
+    assert [(b.written_bar, b.repeat_pass) for b in result.score.bars] == [
+        (1, 1), (2, 1), (1, 2), (3, 1)]
+    assert not codes(result)

@@ -13,7 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .check import ONSET_FPS, nearest_distances, pick_onsets
+from .check import (ONSET_FPS, SHIFT_BETTER, family_onsets, nearest_distances, pick_onsets,
+                    shift_scan)
 
 # ADTOF searches per-beat offsets within +/-100 ms.
 MAX_BEAT_OFFSET_S = 0.100
@@ -38,8 +39,13 @@ BAND_PEAK_SHARE = 0.15
 VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
 MAX_MEDIAN_OFFSET_S = 0.080
-# ... or when, after refinement, fewer labels than this share have an onset within 20 ms.
-MIN_SHARE_MATCHED = 0.5
+# ... or when, after refinement, fewer labels than this share have an onset of their own
+# instrument family within 20 ms (good alignments of rendered songs: 0.87-1.0; the same song
+# labelled at twice its tempo: 0.56).
+MIN_SHARE_MATCHED = 0.65
+# ... or when more than this share of the labelled beats need the largest correction allowed
+# (the tempo drifts away faster than the per-beat offsets may follow).
+MAX_SHARE_AT_LIMIT = 0.05
 
 
 def _interp_activation(activation: np.ndarray, times_s: np.ndarray) -> np.ndarray:
@@ -143,16 +149,33 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     if len(onsets):          # a move the onset detector does not back up is undone
         unconfirmed = (refined != shifted) & (nearest_distances(refined, onsets) > VERIFY_S)
         refined[unconfirmed] = shifted[unconfirmed]
-    matched = float(np.mean(nearest_distances(refined, onsets) <= 0.020)) if len(labels) else 0.0
+    if families is not None and bands is not None and len(onsets):
+        own_onsets = family_onsets(onsets, bands)      # a label counts on its own drum's onset
+        fam = np.asarray(families)
+        near = np.concatenate([nearest_distances(refined[fam == f], own_onsets.get(f, onsets))
+                               for f in sorted(set(families))]) if len(labels) else np.zeros(0)
+        shift, gain = shift_scan(labels, fam, bands, window_s=MAX_BEAT_OFFSET_S)
+    else:
+        near, shift, gain = nearest_distances(refined, onsets), 0.0, 1.0
+    matched = float(np.mean(near <= 0.020)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0
+    at_limit = (float(np.mean(np.abs(beat_offsets[labelled]) >= MAX_BEAT_OFFSET_S - OFFSET_STEP_S))
+                if len(labelled) else 0.0)
     stats = {"median_beat_offset_ms": median_offset * 1000,
              "median_move_ms": float(np.median(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "max_move_ms": float(np.max(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "share_matched_20ms": matched,
              "snapped": int(np.sum(refined != shifted)), "by_family_band": int(own.sum())}
     reason = ""
-    if median_offset > MAX_MEDIAN_OFFSET_S:
+    if abs(shift) > MAX_BEAT_OFFSET_S and gain >= SHIFT_BETTER:
+        reason = (f"the labels fit {gain - 1:.0%} better moved by {shift * 1000:+.0f} ms, beyond "
+                  f"the {MAX_BEAT_OFFSET_S * 1000:.0f} ms a beat may move: fix the alignment first")
+    elif at_limit > MAX_SHARE_AT_LIMIT:
+        reason = (f"{at_limit:.0%} of the beats need the largest correction allowed "
+                  f"({MAX_BEAT_OFFSET_S * 1000:.0f} ms): the tempo is off (drift "
+                  f"{_slope_ms_per_min(beats[labelled], beat_offsets[labelled]):+.0f} ms/min)")
+    elif median_offset > MAX_MEDIAN_OFFSET_S:
         reason = (f"median per-beat correction {median_offset * 1000:.0f} ms exceeds "
                   f"{MAX_MEDIAN_OFFSET_S * 1000:.0f} ms: the alignment itself is off")
     elif matched < MIN_SHARE_MATCHED:
@@ -190,11 +213,14 @@ def estimate_drift(refined: RefineResult) -> float:
     runs faster or slower than the BPM says; change the BPM by -slope/60000 of itself."""
     labelled = np.unique(np.clip(np.searchsorted(refined.beat_times, refined.times - refined.moved,
                                                  side="right") - 1, 0, len(refined.beat_times) - 1))
-    if len(labelled) < 4:
+    return _slope_ms_per_min(refined.beat_times[labelled], refined.beat_offsets[labelled])
+
+
+def _slope_ms_per_min(times, offsets) -> float:
+    """Slope of a line fitted to offsets (s) over times (s), in ms per minute."""
+    if len(times) < 4:
         return 0.0
-    t = refined.beat_times[labelled]
-    slope = np.polyfit(t, refined.beat_offsets[labelled], 1)[0]
-    return float(slope * 1000 * 60)
+    return float(np.polyfit(times, offsets, 1)[0] * 1000 * 60)
 
 
 def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | None = None,

@@ -21,7 +21,13 @@ TOLERANCES_S = (0.020, 0.050)
 # "misaligned".  Chosen from renders with known offsets: an exact alignment gives a median of
 # 2-6 ms, a 30 ms shift a median near 30 ms, a wrong tempo a median above 60 ms.
 GOOD_MEDIAN_S, GOOD_WITHIN_50 = 0.015, 0.80
-SUSPECT_MEDIAN_S, SUSPECT_WITHIN_50 = 0.035, 0.50
+SUSPECT_MEDIAN_S, SUSPECT_WITHIN_50 = 0.035, 0.75
+# Shift scan: the labels, moved as a whole by up to SHIFT_SCAN_S either way in SHIFT_STEP_S
+# steps, are scored by how much their own family's band rises under them.  A correct
+# alignment scores best at no shift; a tab off by a beat or an eighth scores 30-50 % better
+# elsewhere (renders of a 16-bar groove); SHIFT_BETTER flags 20 %.
+SHIFT_SCAN_S, SHIFT_STEP_S, SHIFT_BETTER = 2.0, 0.005, 1.2
+SHIFT_SAME_S = 0.030
 # Click frequencies (Hz) per instrument family for the listening mix.
 CLICK_HZ = {"kick": 120.0, "snare": 700.0, "tom": 350.0, "hihat": 5000.0, "cymbal": 3500.0,
             "ride": 2500.0, "percussion": 1500.0}
@@ -126,7 +132,31 @@ def _stats(name: str, distances: np.ndarray) -> FamilyStats:
                        float(np.mean(distances <= TOLERANCES_S[1])))
 
 
-def verdict(overall: FamilyStats) -> str:
+def shift_scan(label_times, families, bands: tuple, *, window_s: float = SHIFT_SAME_S
+               ) -> tuple[float, float]:
+    """How much better the labels fit the audio moved as a whole: ``(best shift in s,
+    score at that shift / best score within window_s of no shift)``."""
+    band_times, envelopes = bands
+    times = np.asarray(label_times, dtype=np.float64)
+    families = np.asarray(families)
+    shifts = np.arange(-SHIFT_SCAN_S, SHIFT_SCAN_S + 1e-9, SHIFT_STEP_S)
+    score = np.zeros(len(shifts))
+    for family in set(families):
+        env = envelopes.get(family)
+        if env is None:
+            continue
+        norm = max(1e-9, float(np.percentile(env, 99.5)))
+        at = times[families == family][None, :] + shifts[:, None]
+        score += np.interp(at, band_times, env, left=0.0, right=0.0).sum(axis=1) / norm
+    near = np.abs(shifts) <= window_s
+    best = int(np.argmax(score))
+    here = float(score[near].max())
+    return float(shifts[best]), (float(score[best]) / here if here > 0 else float("inf"))
+
+
+def verdict(overall: FamilyStats, scan: tuple | None = None) -> str:
+    if scan is not None and abs(scan[0]) > SHIFT_SAME_S and scan[1] >= SHIFT_BETTER:
+        return "misaligned"
     if overall.median_ms <= GOOD_MEDIAN_S * 1000 and overall.within_50 >= GOOD_WITHIN_50:
         return "good"
     if overall.median_ms <= SUSPECT_MEDIAN_S * 1000 and overall.within_50 >= SUSPECT_WITHIN_50:
@@ -134,15 +164,56 @@ def verdict(overall: FamilyStats) -> str:
     return "misaligned"
 
 
-def check_labels(rows: list[dict], onset_times) -> dict:
-    """Per-family and overall distance statistics and the verdict."""
+# A detected onset belongs to an instrument family when the family's band rises by at least
+# this share of its strong rises (99.5th percentile over the song) within FAMILY_MATCH_S of it.
+FAMILY_RISE_SHARE = 0.15
+FAMILY_MATCH_S = 0.015
+
+
+def family_onsets(onset_times, bands: tuple) -> dict:
+    """The detected onsets each instrument family's band backs up: ``{family: times}``.
+
+    ``bands`` is :func:`band_onset_envelopes`'s ``(times, {family: envelope})``.  A label is
+    then measured against the onsets of its own family, so a tab shifted by a beat does not
+    look aligned just because some other drum plays where its kicks now fall."""
+    band_times, envelopes = bands
+    onsets = np.asarray(onset_times, dtype=np.float64)
+    out = {}
+    for family, env in envelopes.items():
+        level = FAMILY_RISE_SHARE * float(np.percentile(env, 99.5))
+        lo = np.searchsorted(band_times, onsets - FAMILY_MATCH_S)
+        hi = np.searchsorted(band_times, onsets + FAMILY_MATCH_S)
+        keep = [i for i, (a, b) in enumerate(zip(lo, hi)) if b > a and env[a:b].max() >= level]
+        out[family] = onsets[keep]
+    return out
+
+
+def label_distances(rows: list[dict], onset_times, by_family: dict | None = None) -> np.ndarray:
+    """|label - nearest detected onset| per row, against its own family's onsets when given."""
     times = np.array([r["time"] for r in rows])
+    if by_family is None:
+        return nearest_distances(times, onset_times)
     families = np.array([Instrument(r["instrument"]).family for r in rows])
-    distances = nearest_distances(times, onset_times)
+    out = np.empty(len(rows))
+    for family in set(families):
+        mask = families == family
+        out[mask] = nearest_distances(times[mask], by_family.get(family, onset_times))
+    return out
+
+
+def check_labels(rows: list[dict], onset_times, by_family: dict | None = None,
+                 bands: tuple | None = None) -> dict:
+    """Per-family and overall distance statistics, the shift scan and the verdict."""
+    families = np.array([Instrument(r["instrument"]).family for r in rows])
+    distances = label_distances(rows, onset_times, by_family)
+    scan = (shift_scan([r["time"] for r in rows], families, bands) if bands is not None
+            else None)
     per_family = [_stats(f, distances[families == f]) for f in sorted(set(families))]
     overall = _stats("all", distances)
-    return {"families": per_family, "overall": overall, "verdict": verdict(overall),
-            "detected_onsets": int(len(onset_times)), "labels": len(rows)}
+    return {"families": per_family, "overall": overall, "verdict": verdict(overall, scan),
+            "detected_onsets": int(len(onset_times)), "labels": len(rows),
+            "best_shift_ms": None if scan is None else scan[0] * 1000,
+            "best_shift_gain": None if scan is None else scan[1]}
 
 
 def click_mix(samples: np.ndarray, sample_rate: int, rows: list[dict], *,

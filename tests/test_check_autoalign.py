@@ -183,3 +183,42 @@ def test_refine_does_not_spoil_a_good_alignment_of_a_sampled_kit(tmp_path, run_c
     plain_f = f20(list(csv.DictReader(io.StringIO(plain))))
     refined_f = f20(list(csv.DictReader(io.StringIO(refined))))
     assert code == 0 and refined_f >= plain_f - 0.02 and refined_f > 0.9
+
+
+needs_fluidsynth = pytest.mark.skipif(__import__("shutil").which("fluidsynth") is None,
+                                      reason="fluidsynth not installed (make setup installs it)")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """example_shuffle rendered with the AVL Black Pearl kit and 5 ms of human timing."""
+    from drumtabber.cli import main
+    from conftest import ROOT
+    folder = tmp_path_factory.mktemp("rendered")
+    text = (ROOT / "alignments" / "example_shuffle.toml").read_text()
+    text = text.replace('"../tabs/', f'"{ROOT}/tabs/')
+    (folder / "good.toml").write_text(text)
+    with pytest.raises(SystemExit) as exc:
+        main(["render", str(folder / "good.toml"), "--kit", "avl-black-pearl", "--out",
+              str(folder / "audio" / "example_shuffle.wav"), "--humanize-ms", "5"])
+    assert exc.value.code in (0, None)
+    return folder, text
+
+
+@needs_fluidsynth
+@pytest.mark.parametrize("change, verdict, refined", [
+    (("first_note_s = 0.5", "first_note_s = 0.5"), "good", True),
+    (("first_note_s = 0.5", "first_note_s = 0.54"), "misaligned", True),        # 40 ms late
+    (("first_note_s = 0.5", "first_note_s = 1.125"), "misaligned", False),      # a beat late
+    (("first_note_s = 0.5", "first_note_s = 0.8125"), "misaligned", False),     # an eighth
+    (("bpm = 96", "bpm = 97"), "misaligned", False),                            # wrong tempo
+])
+def test_verdicts_and_refinement_on_a_rendered_song(rendered, run_cli, tmp_path, change,
+                                                    verdict, refined):
+    folder, text = rendered
+    (tmp_path / "song.toml").write_text(text.replace(*change, 1))
+    audio = folder / "audio"
+    code, out, _ = run_cli("check", tmp_path / "song.toml", "--audio-dir", audio, "--format", "json")
+    assert json.loads(out)["verdict"] == verdict and code == (0 if verdict == "good" else 1)
+    code, _, err = run_cli("align", tmp_path / "song.toml", "--refine", "--audio-dir", audio)
+    assert (code == 0) == refined, err

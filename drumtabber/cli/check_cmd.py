@@ -75,9 +75,12 @@ def check_command(
         fail(f"--bars: expected a range such as 9-12, found {bars!r}", 2)
     check_output(clicks, suffixes=(".wav", ".flac"), force=force, option="--clicks")
     check_output(png, suffixes=(".png",), force=force, option="--png")
-    from ..check import check_labels, click_mix, detect_onsets, plot_labels
+    from ..check import (SHIFT_BETTER, band_onset_envelopes, check_labels, click_mix,
+                         detect_onsets, family_onsets, plot_labels)
     alignment, result, samples, rate, path = load_aligned_audio(ctx, alignment_file, audio_dir)
-    report = check_labels(result.rows, detect_onsets(samples, rate))
+    onsets = detect_onsets(samples, rate)
+    bands = band_onset_envelopes(samples, rate)
+    report = check_labels(result.rows, onsets, family_onsets(onsets, bands), bands)
     if clicks is not None:
         import soundfile
         soundfile.write(str(clicks), click_mix(samples, rate, result.rows), rate)
@@ -102,5 +105,8 @@ def check_command(
         for s in report["families"] + [report["overall"]]:
             typer.echo(f"{s.family:<12}{s.count:>7}{s.median_ms:>11.1f}{s.p90_ms:>9.1f}"
                        f"{s.within_20:>8.0%}{s.within_50:>8.0%}")
+        if report["best_shift_gain"] and report["best_shift_gain"] >= SHIFT_BETTER:
+            typer.echo(f"the labels fit {report['best_shift_gain'] - 1:.0%} better moved by "
+                       f"{report['best_shift_ms']:+.0f} ms: check first_note_s / anchors")
         typer.echo(f"verdict: {report['verdict']}")
     raise typer.Exit(0 if report["verdict"] == "good" else 1)

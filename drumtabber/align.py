@@ -33,6 +33,9 @@ ALIGNMENT_SUFFIXES = (".toml", ".json")
 # reported (container padding and decoder delay stay well under it).
 DURATION_TOLERANCE_S = 0.5
 
+# Tempi outside this range (beats per minute) are typing errors, not music.
+BPM_RANGE = (1, 2000)
+
 # Columns of the onset table, sorted by time.
 ONSET_COLUMNS = ["time", "instrument", "gm_note", "articulation", "velocity", "bar", "beat",
                  "line", "column", "label", "written_bar", "repeat_pass", "stroke"]
@@ -110,9 +113,10 @@ class _Reader:
                 if isinstance(value, bool):
                     raise ValueError
                 return to_fraction(value) if not isinstance(value, str) else Fraction(value)
-            if kind == "positive":
+            if kind in ("positive", "bpm"):
                 number = to_fraction(value) if not isinstance(value, bool) else None
-                if number is None or number <= 0:
+                if number is None or number <= 0 or (kind == "bpm" and not
+                                                     BPM_RANGE[0] <= number <= BPM_RANGE[1]):
                     raise ValueError
                 return number
             if kind == "bar":
@@ -134,6 +138,7 @@ class _Reader:
         except (ValueError, ZeroDivisionError, TypeError):
             expected = {"fraction": "a number or a fraction such as \"7/3\"",
                         "positive": "a number above 0", "bar": "a bar number from 1",
+                        "bpm": f"a tempo from {BPM_RANGE[0]} to {BPM_RANGE[1]} BPM",
                         "unit": "a note value such as \"1/4\", \"3/8\" or \"quarter\"",
                         "meter": "a meter such as \"7/8\"", "str": "a string",
                         "bool": "true or false"}[kind]
@@ -220,7 +225,7 @@ def _from_toml(data: dict, path: Path, r: _Reader) -> Alignment:
         tempo = {}
     r.unknown(tempo, {"bpm", "beat_unit", "first_note_s", "anchor", "offset_s", "change",
                       "ramp"}, "tempo.", "tempo")
-    a.bpm = r.get(tempo, "bpm", "positive", where="tempo.")
+    a.bpm = r.get(tempo, "bpm", "bpm", where="tempo.")
     a.beat_unit = r.get(tempo, "beat_unit", "unit", where="tempo.", default=QUARTER)
     a.first_note_s = r.get(tempo, "first_note_s", "fraction", where="tempo.")
     a.offset_s = r.get(tempo, "offset_s", "fraction", where="tempo.", default=Fraction(0))
@@ -241,7 +246,7 @@ def _from_toml(data: dict, path: Path, r: _Reader) -> Alignment:
         line = r.line("bpm", "tempo.change", i)
         r.unknown(item, {"bar", "beat", "bpm", "beat_unit"}, "tempo.change.", "tempo.change", i)
         pos = _position(r, item, "tempo.change.", line)
-        bpm = r.get(item, "bpm", "positive", where="tempo.change.", required=True, line=line)
+        bpm = r.get(item, "bpm", "bpm", where="tempo.change.", required=True, line=line)
         unit = r.get(item, "beat_unit", "unit", where="tempo.change.", line=line, default=a.beat_unit)
         if pos and bpm is not None:
             a.changes.append((pos, bpm, unit))
@@ -331,7 +336,7 @@ def seed_to_alignment(data: dict, path: Path, r: _Reader) -> Alignment:
     if not isinstance(info, dict):
         r.error("DT201", r.line("alignment_info"), "missing required key alignment_info")
         return a
-    a.bpm = r.get(info, "BPM", "positive", where="alignment_info.", required=True)
+    a.bpm = r.get(info, "BPM", "bpm", where="alignment_info.", required=True)
     a.first_note_s = r.get(info, "first drum note onset", "fraction", where="alignment_info.",
                            required=True)
     a.triplets = r.get(info, "triplets", "bool", where="alignment_info.")
@@ -451,6 +456,11 @@ def align(a: Alignment, manager, *, audio_dir: Path | None = None, settings=None
         if pos.bar > n_bars + 1 or (pos.bar == n_bars + 1 and pos.beat):
             findings.append(f(pos.line, "DT203", f"{what} at bar {pos.bar} is past the end of "
                               f"the tab ({n_bars} bars)"))
+            return None
+        if pos.bar <= n_bars and pos.beat > score.bars[pos.bar - 1].meter.numerator:
+            findings.append(f(pos.line, "DT203", f"{what} at beat {pos.beat} is past the end of "
+                              f"bar {pos.bar} ({score.bars[pos.bar - 1].meter} has "
+                              f"{score.bars[pos.bar - 1].meter.numerator} beats)"))
             return None
         return tm0.position_to_quarters(pos.bar - 1, pos.beat)
 

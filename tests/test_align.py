@@ -235,7 +235,7 @@ def test_each_alignment_finding(tmp_path, code):
 
 @pytest.mark.parametrize("text, message", [
     ("tab = \n", "not valid TOML"),
-    ('tab = "song.txt"\n[tempo]\nbpm = "fast"\n', "tempo.bpm: expected a number above 0"),
+    ('tab = "song.txt"\n[tempo]\nbpm = "fast"\n', "tempo.bpm: expected a tempo from 1 to 2000 BPM"),
     ('tab = "song.txt"\n[tempo]\nbpm = 100\nbeat_unit = "crotchet-ish"\n', "expected a note value"),
     ('tab = "song.txt"\n[[anchor]]\nbar = 0\ntime_s = 1\n', "anchor.bar: expected a bar number"),
     ('[tempo]\nbpm = 100\n', "missing required key tab"),
@@ -287,3 +287,18 @@ def test_seed_labels_of_the_wrong_type(tmp_path):
     folder = seed_folder(tmp_path, data)
     _, findings = load_alignment(folder / "may3beta.json")
     assert any("tab_char_labels: expected an object" in f.message for f in findings)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[[tempo.change]]\nbar = 1\nbeat = 7\nbpm = 100\n', "beat 7 is past the end of bar 1"),
+    ('[[anchor]]\nbar = 2\nbeat = 40\ntime_s = 20\n', "beat 40 is past the end of bar 2"),
+])
+def test_beats_past_the_end_of_their_bar(tmp_path, toml, message):
+    _, findings = run(tmp_path, 'tab = "song.txt"\n[tempo]\nbpm = 120\n' + toml,
+                      "BD|o---|o---|\n")
+    assert any(f.code == "DT203" and message in f.message for f in findings), findings
+
+
+def test_absurd_tempo_is_rejected(tmp_path):
+    _, findings = run(tmp_path, 'tab = "song.txt"\n[tempo]\nbpm = 1e-300\n', "BD|o---|\n")
+    assert any("a tempo from 1 to 2000 BPM" in f.message for f in findings)

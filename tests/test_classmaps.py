@@ -621,8 +621,8 @@ def test_classes_gm_shows_only_the_notes_present(run_cli):
     (["classes", "drumtabber", "--png", "x.png"], 2, "--png needs --tabs"),
     (["classes", "--format", "xml"], 2, "--format must be text or json"),
     (["classes", "nope"], 2, "unknown class map 'nope'; valid names: adtof"),
-    (["classes", "drumtabber", "-o", "hihat_classes=5"], 1, "expected 1, 2 or 3, found 5"),
-    (["classes", "adtof", "-o", "x=1"], 1, "--option: adtof: unknown option(s) x"),
+    (["classes", "drumtabber", "-o", "hihat_classes=5"], 2, "expected 1, 2 or 3, found 5"),
+    (["classes", "adtof", "-o", "x=1"], 2, "--option: adtof: unknown option(s) x"),
     (["classes", "drumtabber", "--tabs", "/no/such/folder"], 1, "no such file or folder"),
 ])
 def test_classes_usage_and_input_errors(args, code, message, run_cli):

@@ -162,8 +162,13 @@ def classes_command(
             fail("--option needs a scheme NAME", 2)
         _list_schemes(class_maps(st.manager, user), default, fmt)
         return
-    class_map, options = resolve_class_map(st.manager, name or default, _parse_options(option),
-                                           user_schemes=user, source="--option")
+    from ..errors import ConfigError
+    try:
+        class_map, options = resolve_class_map(st.manager, name or default,
+                                               _parse_options(option), user_schemes=user,
+                                               source="--option")
+    except ConfigError as exc:              # a bad --option value is wrong usage
+        fail(str(exc), 2)
     classes = class_map.classes(options)
     table = mapping_table(class_map, options)
     report = {"scheme": class_map.name, "description": class_map.description,

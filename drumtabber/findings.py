@@ -30,6 +30,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT110": (Severity.WARNING, "legend entry not understood"),
     "DT111": (Severity.INFO, "header hint read (tempo, meter)"),
     "DT112": (Severity.INFO, "guitar or bass tab skipped"),
+    "DT113": (Severity.WARNING, "a line that looks like a drum staff could not be read"),
     "DT201": (Severity.ERROR, "alignment file malformed: bad syntax, unknown key or wrong value"),
     "DT202": (Severity.ERROR, "alignment file's tab is missing or has no bars"),
     "DT203": (Severity.ERROR, "tempo change, ramp, anchor or meter past the end of the tab"),

@@ -45,8 +45,8 @@ _REPEAT_NOTE = re.compile(
     r"|^[^|]{0,40}?\b(twice|thrice)\b[^|]{0,20}$")   # "Intro x2", "Verse (4x)", "play twice"
 _WORD_TIMES = {"twice": 2, "thrice": 3}
 _BRACKET_BODY = re.compile(r"^[|\-=_ ]*(?:(?:x\s?\d{1,3}|\d{1,3}\s?x)[|\-=_ ]*)+$", re.I)
-_TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b)\s*[:=]?\s*(\d{2,3}(?:\.\d+)?)"
-                    r"|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
+_TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b|\bspeed\b|\u2669|(?<![\w])[qj](?=\s*=))\s*[-:=~]*"
+                    r"\s*~?\s*(\d{2,3}(?:\.\d+)?)|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
 _METER_LINE = re.compile(
     r"(?i)^\W*(?:time(?:\s*signature)?\s*[:=]?\s*|meter\s*[:=]?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\W*$")
 _HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|meter)\s*[:=]?\s*(\d{1,2})\s*/\s*(\d{1,2})"
@@ -344,15 +344,27 @@ class StaffLine:
     bars: list              # [(start, end)] column spans of bar contents
     post: str               # text after the last bar line
     signs: list = field(default_factory=list)   # per bar: (opens a repeat "|:", closes ":|")
+    open_last: bool = False                     # the last bar has no closing bar line
+
+
+_OPENER = re.compile(r"^(\s*[A-Za-z][\w.()'/+-]{0,7})(?:\s+|\s*:)(?=[-xXoO][-xXoOgfdr]{3})")
+_COUNT_LABEL = re.compile(r"\d(?:\s*[+&ea.]\s*|\s+\d)+[\s+&ea.]*")
 
 
 def match_staff(text: str) -> StaffLine | None:
     first = text.find("|")
+    m = _OPENER.match(text) if first > 0 else None
+    if m and first > m.end():        # "HH x-x-x-x-|..." / "HH:x-x-x-x-|...": no opening bar
+        text = text[:m.end() - 1] + "|" + text[m.end():] if text[m.end() - 1] in " :" else text
+        first = m.end() - 1
     last = text.rfind("|")
     if first < 0:
         return None
     label = text[:first].strip().rstrip(":").strip()
-    if not label or not _LABEL_RE.match(label):
+    if not label and last > first:   # "|x-x-x-x-| HH": the label on the right
+        label = text[last + 1:].strip()
+        text = text[:last + 1]
+    if not label or not _LABEL_RE.match(label) or _COUNT_LABEL.fullmatch(label):
         return None
     inner = text[first + 1:last] if last > first else text[first + 1:].rstrip()
     if not inner:
@@ -369,7 +381,7 @@ def match_staff(text: str) -> StaffLine | None:
         post = post[len(tail):]
     if not spans:
         return None
-    return StaffLine(-1, label, text, spans, post, signs)
+    return StaffLine(-1, label, text, spans, post, signs, open_last=post != text[last + 1:])
 
 
 def _bar_spans(text: str, first: int, last: int) -> tuple[list, list]:
@@ -460,7 +472,8 @@ class _Parse:
     def __init__(self, text: str, path: str, options: AsciiTabOptions):
         self.path = path
         self.options = options
-        self.lines = text.expandtabs(8).split("\n")
+        self.lines = (text.expandtabs(8).replace("\u00a0", " ").replace("\u2502", "|")
+                      .replace("\u2503", "|").split("\n"))
         self.findings: list[Finding] = []
         self.default_meter = Meter.parse(options.default_meter)
         self.meter_changes = parse_meter_changes(options.meters)
@@ -516,6 +529,12 @@ class _Parse:
             if no < len(lines) and no not in staffs and is_count_line(lines[no], st):
                 system.count, system.count_no = lines[no], no
                 no += 1
+            else:                              # some tabs put the count line above the staff
+                above = st.no - 1 - len(system.brackets)
+                if (above >= 0 and above not in staffs and prose and prose[-1] == above
+                        and is_count_line(lines[above], st)):
+                    system.count, system.count_no = lines[above], above
+                    prose.pop()
             if is_string_tab(system):
                 self.find(st.no, 0, "DT112", f"guitar or bass tab of {len(system.staffs)} "
                           "strings skipped (string labels, fret numbers)")
@@ -602,6 +621,8 @@ class _Parse:
             legend.multi |= extra.multi
             self.findings.extend(found)
         self.read_prose(prose, systems, score)
+        for no in prose:
+            self.check_unread_staff(no)
         if not systems:
             self.find(0, 0, "DT002", "no drum tab found (no lines such as 'HH|x-x-x-x-|')")
             return score
@@ -659,8 +680,27 @@ class _Parse:
             current = meter_from.get(i, current)
             system.meter = current
 
+    def check_unread_staff(self, no: int) -> None:
+        """A prose line that looks like a drum staff (bars of hit symbols) gets a finding,
+        so that no hit is lost without a word."""
+        text = _REPEAT_TOKEN.sub("", self.lines[no])
+        first, last = text.find("|"), text.rfind("|")
+        if last - first <= 4 or _LEGEND_SYMBOL.match(text):
+            return
+        inner = text[first + 1:last]
+        good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
+        if good >= STAFF_SYMBOL_SHARE * len(inner) and re.search(r"[xXoO]", inner):
+            self.find(no, first, "DT113", "this looks like a drum staff line but could not be "
+                      "read (no instrument label before the first '|'?); its hits are not used")
+
     def attach_repeat_note(self, no, times, systems, starts, ends):
         blank = lambda a, b: any(not self.lines[k].strip() for k in range(a, b))  # noqa: E731
+        # right under a system it repeats that system; right over one, the one below; then
+        # the nearest within reach, below first
+        for i in [i for i, end in enumerate(ends) if no - end == 1] + [
+                i for i, start in enumerate(starts) if start - no == 1]:
+            systems[i].repeat_times = times
+            return
         for i, start in enumerate(starts):
             if 0 < start - no <= REPEAT_NOTE_REACH and not blank(no + 1, start):
                 systems[i].repeat_times = times
@@ -724,7 +764,11 @@ class _Parse:
                         continue
                     symbol = st.text[c:c + 2] if st.text[c:c + 2] in multi else ch
                     entry = table.get(symbol)
-                    col = c - s if width == rwidth else (c - s) * rwidth // width
+                    # an open last bar that stops early keeps its columns; other odd widths
+                    # are stretched onto the first line's bar
+                    keep = width == rwidth or (st.open_last and k == len(st.bars) - 1
+                                               and width < rwidth)
+                    col = c - s if keep else (c - s) * rwidth // width
                     if entry is None:
                         self.find(st.no, c, "DT103", f"unknown symbol {symbol!r} on line "
                                   f"{st.label!r} ({_role_name(role)}); known here: "

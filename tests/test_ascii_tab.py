@@ -241,6 +241,7 @@ BAD_INPUTS = {
     "DT109": ("HH|x-x-x-x-|\nSD|--o---o-|\nHH|x-------|\n", "appears twice"),
     "DT110": ("|-q-|: something else entirely\nHH|x-x-x-x-|\n", "not understood"),
     "DT111": ("BPM: 148\nHH|x-x-x-x-|\n", "tempo hint 148"),
+    "DT113": ("HH|x-x-x-x-|\n  |o---o---|\n\n", "looks like a drum staff line"),
     "DT112": ("HH|x-x-x-x-|\n\ne|---0---|\nB|---1---|\nG|---0---|\nD|---2---|\nA|---3---|\n"
               "E|-------|\n", "guitar or bass tab of 6 strings skipped"),
 }
@@ -500,3 +501,46 @@ def test_first_and_second_endings(endings):
     assert [(b.written_bar, b.repeat_pass) for b in result.score.bars] == [
         (1, 1), (2, 1), (1, 2), (3, 1)]
     assert not codes(result)
+
+
+@pytest.mark.parametrize("text", [
+    "HH x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\nSD ----o-------o---|----o-------o---|\n",
+    "HH:x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\nSD:----o-------o---|----o-------o---|\n",
+    "|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-| HH\n|----o-------o---|----o-------o---| SD\n",
+    "HH|x\u00a0x\u00a0x\u00a0x\u00a0x\u00a0x\u00a0x\u00a0x\u00a0|x-x-x-x-x-x-x-x-|\n"
+    "SD|----o-------o---|----o-------o---|\n",
+])
+def test_staff_lines_without_the_usual_bar_lines_and_labels(text):
+    result = parse(text)
+    assert len(result.score.bars) == 2
+    assert Counter(e.instrument for e in result.score.events) == {I.HIHAT_CLOSED: 16, I.SNARE: 4}
+    assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+def test_repeat_note_under_a_system_repeats_that_system():
+    score = parse("Verse\nHH|x-x-x-x-|\nBD|o---o---|\n(repeat 4 times)\nFill\n"
+                  "HH|x-x-----|\nSD|----oooo|\n").score
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [
+        (1, 1), (1, 2), (1, 3), (1, 4), (2, 1)]
+
+
+def test_count_lines_with_bar_lines_above_or_below_the_staff():
+    below = parse("HH|x-x-x-x-x-x-|x-x-x-x-x-x-|\nSD|----o-------|----o-------|\n"
+                  "   1 + 2 + 3 + |1 + 2 + 3 + |\n")
+    above = parse("  |1 + 2 + 3 + |1 + 2 + 3 + |\nHH|x-x-x-x-x-x-|x-x-x-x-x-x-|\n"
+                  "SD|----o-------|----o-------|\n")
+    for result in (below, above):
+        assert [str(b.meter) for b in result.score.bars] == ["3/4", "3/4"]
+        assert sorted(e.beat for e in result.score.events if e.label == "SD") == [1, 1]
+        assert not codes(result)
+
+
+def test_open_last_bar_cut_short_keeps_its_columns():
+    result = parse("HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\nBD|o-------o-------|o-------o-----\n")
+    assert sorted((e.bar, e.beat) for e in result.score.events if e.label == "BD") == [
+        (0, 0), (0, 2), (1, 0), (1, 2)]
+
+
+def test_tempo_marks_in_other_spellings():
+    score = parse("\u2669=120\nq = 96\nTempo - 140\nSpeed: 100\nHH|x---|\n").score
+    assert [bpm for _, bpm in score.tempo_hints] == [120, 96, 140, 100]

@@ -351,6 +351,14 @@ _OPENER = re.compile(r"^(\s*[A-Za-z][\w.()'/+-]{0,7})(?:\s+|\s*:)(?=[-xXoO][-xXo
 _COUNT_LABEL = re.compile(r"\d(?:\s*[+&ea.]\s*|\s+\d)+[\s+&ea.]*")
 
 
+_NOT_STAFF = str.maketrans("", "", "".join(_STAFF_CHARS) + "|")
+
+
+def _staff_share(inner: str) -> float:
+    """Share of characters that are rests, bar lines or hit symbols."""
+    return 1 - len(inner.translate(_NOT_STAFF)) / len(inner)
+
+
 def match_staff(text: str) -> StaffLine | None:
     first = text.find("|")
     m = _OPENER.match(text) if first > 0 else None
@@ -369,8 +377,7 @@ def match_staff(text: str) -> StaffLine | None:
     inner = text[first + 1:last] if last > first else text[first + 1:].rstrip()
     if not inner:
         return None
-    good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
-    if good < STAFF_SYMBOL_SHARE * len(inner):
+    if _staff_share(inner) < STAFF_SYMBOL_SHARE:
         return None
     spans, signs = _bar_spans(text, first, last)
     post = text[last + 1:]
@@ -688,8 +695,7 @@ class _Parse:
         if last - first <= 4 or _LEGEND_SYMBOL.match(text):
             return
         inner = text[first + 1:last]
-        good = sum(1 for ch in inner if ch in _STAFF_CHARS or ch == "|")
-        if good >= STAFF_SYMBOL_SHARE * len(inner) and re.search(r"[xXoO]", inner):
+        if _staff_share(inner) >= STAFF_SYMBOL_SHARE and re.search(r"[xXoO]", inner):
             self.find(no, first, "DT113", "this looks like a drum staff line but could not be "
                       "read (no instrument label before the first '|'?); its hits are not used")
 
@@ -788,7 +794,7 @@ class _Parse:
                                       "counted beats of its bar; placed on the downbeat")
                             beat = Fraction(0)
                         instrument, arts = entry
-                        key = (k, beat, instrument)
+                        key = (k, col, instrument)          # one cell of the bar
                         if key in seen and seen[key] != symbol:
                             self.find(st.no, c, "DT106", f"{instrument.value} written twice in "
                                       f"one cell ({seen[key]!r} and {symbol!r})")

@@ -461,6 +461,7 @@ class System:
     count_no: int | None = None
     brackets: list = field(default_factory=list)   # [(line index, text)]
     repeat_times: int = 1             # from a prose note such as "(repeat 3 times)"
+    section_repeat: tuple | None = None   # (last system index, times, note line): "Chorus x2"
     meter: Meter | None = None
 
     @property
@@ -642,6 +643,18 @@ class _Parse:
             first_bar_of_system.append(len(written) + 1)
             written.extend(self.read_system(system, roles, tables, legend, len(written), score))
         first_bar_of_system.append(len(written) + 1)
+        for i, system in enumerate(systems):
+            if system.section_repeat is None:
+                continue
+            j, times, no = system.section_repeat
+            first, last = first_bar_of_system[i], first_bar_of_system[j + 1] - 1
+            inside = written[first - 1:last]
+            if any("repeat" in wb for wb in inside):
+                self.find(no, 0, "DT107", f"section repeat ({times} times) holds repeats of its "
+                          "own; nested repeats are not expanded: write the section out")
+                continue
+            for wb in inside:
+                wb["repeat"] = (first, last, times)
         score.tempo_hints = [(first_bar_of_system[i], bpm) for i, bpm in score.tempo_hints]
         self.expand_repeats(systems, written, score)
         return score
@@ -699,17 +712,31 @@ class _Parse:
             self.find(no, first, "DT113", "this looks like a drum staff line but could not be "
                       "read (no instrument label before the first '|'?); its hits are not used")
 
+    def repeat_section(self, no, i, times, systems, starts, ends) -> None:
+        """A note above system ``i``: "Chorus x2" repeats the whole section (the systems up
+        to the next header line); a bare "x2" or "(repeat twice)" the one system."""
+        words = re.sub(r"(?i)\b(repeat(ed)?|play(ed)?|times?|twice|thrice)\b|[x\u00d7]\s?\d+|\d+\s?x",
+                       "", self.lines[no])
+        j = i
+        if re.search(r"[A-Za-z]{2}", words):
+            while j + 1 < len(systems) and all(not self.lines[k].strip()
+                                               for k in range(ends[j] + 1, starts[j + 1])):
+                j += 1
+        if j == i:
+            systems[i].repeat_times = times
+        else:
+            systems[i].section_repeat = (j, times, no)
+
     def attach_repeat_note(self, no, times, systems, starts, ends):
         blank = lambda a, b: any(not self.lines[k].strip() for k in range(a, b))  # noqa: E731
         # right under a system it repeats that system; right over one, the one below; then
         # the nearest within reach, below first
-        for i in [i for i, end in enumerate(ends) if no - end == 1] + [
-                i for i, start in enumerate(starts) if start - no == 1]:
+        for i in [i for i, end in enumerate(ends) if no - end == 1]:
             systems[i].repeat_times = times
             return
         for i, start in enumerate(starts):
             if 0 < start - no <= REPEAT_NOTE_REACH and not blank(no + 1, start):
-                systems[i].repeat_times = times
+                self.repeat_section(no, i, times, systems, starts, ends)
                 return
         for i, end in enumerate(ends):
             if 0 < no - end <= REPEAT_NOTE_REACH and not blank(end + 1, no):

@@ -544,3 +544,14 @@ def test_open_last_bar_cut_short_keeps_its_columns():
 def test_tempo_marks_in_other_spellings():
     score = parse("\u2669=120\nq = 96\nTempo - 140\nSpeed: 100\nHH|x---|\n").score
     assert [bpm for _, bpm in score.tempo_hints] == [120, 96, 140, 100]
+
+
+def test_section_header_repeat_covers_the_whole_section():
+    score = parse("[Chorus] x2\nHH|x-x-x-x-|\nBD|o---o---|\n\nHH|x-x-x-x-|\nSD|--o---o-|\n\n"
+                  "[Outro]\nC |x-------|\n").score
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [
+        (1, 1), (2, 1), (1, 2), (2, 2), (3, 1)]
+    score = parse("x2\nHH|x-x-x-x-|\n\nHH|x-x-----|\n").score       # a bare count: one system
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [(1, 1), (1, 2), (2, 1)]
+    result = parse("Verse x2\nHH|x-x-x-x-|\n\nHH|:x-x-----:|\n")
+    assert "DT107" in codes(result)

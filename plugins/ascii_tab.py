@@ -44,6 +44,12 @@ _REPEAT_NOTE = re.compile(
     r"|^[^|]{0,40}?(?:^|[\s(\[-])(?:x\s?(\d+)|(\d+)\s?x|(\d+)\s*times)\b[^|]{0,20}$"
     r"|^[^|]{0,40}?\b(twice|thrice)\b[^|]{0,20}$")   # "Intro x2", "Verse (4x)", "play twice"
 _WORD_TIMES = {"twice": 2, "thrice": 3}
+_SECTION_WORD = (r"(intro|verse|pre-?chorus|chorus|bridge|outro|solo|breakdown|interlude|"
+                 r"groove|riff|ending|coda|refrain)")
+_HEADER = re.compile(rf"(?i)^\W*{_SECTION_WORD}\b[^|=]{{0,30}}$")
+_REFERENCE = re.compile(
+    rf"(?i)^\W*(?:repeat|play|back\s+to|same\s+as|go\s+to)\s+(?:the\s+)?(?:first\s+)?{_SECTION_WORD}\b"
+    rf"|^\W*{_SECTION_WORD}\b[^|]{{0,20}}?\b(?:again|as\s+before|same\s+as\s+before)\b")
 _BRACKET_BODY = re.compile(r"^[|\-=_ ]*(?:(?:x\s?\d{1,3}|\d{1,3}\s?x)[|\-=_ ]*)+$", re.I)
 _TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b|\bspeed\b|\u2669|(?<![\w])[qj](?=\s*=))\s*[-:=~]*"
                     r"\s*~?\s*(\d{2,3}(?:\.\d+)?)|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
@@ -656,6 +662,7 @@ class _Parse:
             for wb in inside:
                 wb["repeat"] = (first, last, times)
         score.tempo_hints = [(first_bar_of_system[i], bpm) for i, bpm in score.tempo_hints]
+        written = self.insert_section_replays(prose, systems, written, first_bar_of_system)
         self.expand_repeats(systems, written, score)
         return score
 
@@ -921,7 +928,48 @@ class _Parse:
             for bar in bars:
                 bar.setdefault("repeat", span)
 
+    def insert_section_replays(self, prose, systems, written, first_bar_of_system) -> list:
+        """"Repeat chorus", "Verse again": the bars of the first section of that name are
+        played again at that point (sections are named by header lines such as "[Chorus]")."""
+        def key(name):
+            return re.sub(r"[\s-]", "", name.lower())
+        headers = {no: key(m.group(1)) for no in prose for m in [_HEADER.match(self.lines[no])] if m}
+        section_of, current = [], None
+        for i, system in enumerate(systems):
+            before = systems[i - 1].last_no if i else -1
+            named = [no for no in headers if before < no < system.first_no]
+            if named:
+                current = headers[max(named)]
+            section_of.append(current)
+        starts = [s.first_no for s in systems]
+        insertions = []
+        for no in prose:
+            m = _REFERENCE.match(self.lines[no])
+            if not m:
+                continue
+            nxt = next((i for i, start in enumerate(starts) if start > no), len(systems))
+            if nxt < len(systems) and all(not self.lines[k].strip()
+                                          for k in range(no + 1, starts[nxt])):
+                continue                     # "Chorus again" written out below: a header
+            name = key(m.group(1) or m.group(2))
+            first = next((i for i in range(nxt) if section_of[i] == name), None)
+            if first is None:
+                self.find(no, 0, "DT107", f"{self.lines[no].strip()!r}: no section {name!r} "
+                          "before this line to repeat; write it out")
+                continue
+            last = first
+            while last + 1 < nxt and section_of[last + 1] == name:
+                last += 1
+            bars = written[first_bar_of_system[first] - 1:first_bar_of_system[last + 1] - 1]
+            insertions.append((first_bar_of_system[nxt] - 1, bars))
+            self.find(no, 0, "DT111", f"section {name!r} played again here ({len(bars)} bars)")
+        for n, (position, bars) in enumerate(sorted(insertions, key=lambda x: -x[0]), 1):
+            copies = [wb | {"replay": n} for wb in bars]   # its own repeats are played too
+            written = written[:position] + copies + written[position:]
+        return written
+
     def expand_repeats(self, systems, written: list, score: Score) -> None:
+        passes: Counter = Counter()              # times each written bar has been played
         i = 0
         while i < len(written):
             span = written[i].get("repeat")
@@ -930,19 +978,22 @@ class _Parse:
             else:
                 first, last, times = span
                 j = i
-                while j < len(written) and written[j]["written"] <= last:
+                while (j < len(written) and written[j]["written"] <= last
+                       and written[j].get("replay") == written[i].get("replay")):
                     j += 1
                 group = written[i:max(j, i + 1)]
             for rep in range(1, times + 1):
                 for wb in group:
                     if times > 1 and wb.get("ending", rep) != rep:
                         continue                  # a first ending on a later pass, ...
+                    passes[wb["written"]] += 1
+                    n = passes[wb["written"]]
                     index = len(score.bars)
-                    score.bars.append(Bar(index, wb["meter"], wb["written"], rep,
+                    score.bars.append(Bar(index, wb["meter"], wb["written"], n,
                                           wb["line"], wb["column"], wb["cells"]))
                     for beat, instrument, arts, line, col, label in wb["hits"]:
                         score.events.append(Event(index, beat, instrument, arts,
-                                                  velocity_for(arts), wb["written"], rep,
+                                                  velocity_for(arts), wb["written"], n,
                                                   line, col, self.path, label))
             i += len(group)
 

@@ -555,3 +555,12 @@ def test_section_header_repeat_covers_the_whole_section():
     assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [(1, 1), (1, 2), (2, 1)]
     result = parse("Verse x2\nHH|x-x-x-x-|\n\nHH|:x-x-----:|\n")
     assert "DT107" in codes(result)
+
+
+def test_repeat_a_named_section():
+    score = parse("[Intro]\nHH|x-x-x-x-|\n\n[Verse]\nSD|o-o-o-o-|\n\nRepeat intro\n\n"
+                  "[Outro]\nC |x-------|\n").score
+    assert [(b.written_bar, b.repeat_pass) for b in score.bars] == [(1, 1), (2, 1), (1, 2), (3, 1)]
+    score = parse("Chorus x2\nHH|x-x-x-x-|\n\nVerse\nSD|o-o-o-o-|\n\nChorus again\n").score
+    assert [b.written_bar for b in score.bars] == [1, 1, 2, 1, 1]
+    assert "DT107" in codes(parse("HH|x-x-x-x-|\n\nRepeat bridge\n"))

@@ -89,7 +89,6 @@ def parse_meter_changes(text: str) -> dict[int, Meter]:
 @dataclass
 class Legend:
     labels: dict = field(default_factory=dict)       # label -> role
-    label_lines: dict = field(default_factory=dict)  # label -> legend line number
     symbols: dict = field(default_factory=dict)      # (kind, symbol) -> (instrument|None, arts)
     multi: set = field(default_factory=set)          # symbols of two characters
     strikes: set = field(default_factory=set)        # symbols the legend calls a hit/strike
@@ -213,7 +212,6 @@ def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, secti
         if is_label and not (len(keys) == 1 and keys[0].islower() and meaning):
             for key, role in zip(keys, roles):
                 legend.labels[key] = role
-                legend.label_lines[key] = no + 1
             return
         if len(keys) != 1 or len(keys[0]) > 2 or meaning is None:
             return

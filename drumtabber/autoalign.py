@@ -13,8 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .check import (ONSET_FPS, SHIFT_BETTER, family_onsets, nearest_distances, pick_onsets,
-                    shift_scan)
+from .check import ONSET_FPS, SHIFT_BETTER, nearest_distances, pick_onsets, shift_scan
 
 # ADTOF searches per-beat offsets within +/-100 ms.
 MAX_BEAT_OFFSET_S = 0.100
@@ -39,9 +38,8 @@ BAND_PEAK_SHARE = 0.15
 VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
 MAX_MEDIAN_OFFSET_S = 0.080
-# ... or when, after refinement, fewer labels than this share have an onset of their own
-# instrument family within 20 ms (good alignments of rendered songs: 0.87-1.0; the same song
-# labelled at twice its tempo: 0.56).
+# ... or when, after refinement, fewer labels than this share have an onset within 20 ms
+# (good alignments of rendered songs: 0.87-1.0; a song labelled at twice its tempo: 0.56).
 MIN_SHARE_MATCHED = 0.65
 # ... or when more than this share of the labelled beats need the largest correction allowed
 # (the tempo drifts away faster than the per-beat offsets may follow).
@@ -150,13 +148,10 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         unconfirmed = (refined != shifted) & (nearest_distances(refined, onsets) > VERIFY_S)
         refined[unconfirmed] = shifted[unconfirmed]
     if families is not None and bands is not None and len(onsets):
-        own_onsets = family_onsets(onsets, bands)      # a label counts on its own drum's onset
-        fam = np.asarray(families)
-        near = np.concatenate([nearest_distances(refined[fam == f], own_onsets.get(f, onsets))
-                               for f in sorted(set(families))]) if len(labels) else np.zeros(0)
-        shift, gain = shift_scan(labels, fam, bands, window_s=MAX_BEAT_OFFSET_S)
+        shift, gain = shift_scan(labels, np.asarray(families), bands, window_s=MAX_BEAT_OFFSET_S)
     else:
-        near, shift, gain = nearest_distances(refined, onsets), 0.0, 1.0
+        shift, gain = 0.0, 1.0
+    near = nearest_distances(refined, onsets)
     matched = float(np.mean(near <= 0.020)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0

@@ -164,48 +164,11 @@ def verdict(overall: FamilyStats, scan: tuple | None = None) -> str:
     return "misaligned"
 
 
-# A detected onset belongs to an instrument family when the family's band rises by at least
-# this share of its strong rises (99.5th percentile over the song) within FAMILY_MATCH_S of it.
-FAMILY_RISE_SHARE = 0.15
-FAMILY_MATCH_S = 0.015
-
-
-def family_onsets(onset_times, bands: tuple) -> dict:
-    """The detected onsets each instrument family's band backs up: ``{family: times}``.
-
-    ``bands`` is :func:`band_onset_envelopes`'s ``(times, {family: envelope})``.  A label is
-    then measured against the onsets of its own family, so a tab shifted by a beat does not
-    look aligned just because some other drum plays where its kicks now fall."""
-    band_times, envelopes = bands
-    onsets = np.asarray(onset_times, dtype=np.float64)
-    out = {}
-    for family, env in envelopes.items():
-        level = FAMILY_RISE_SHARE * float(np.percentile(env, 99.5))
-        lo = np.searchsorted(band_times, onsets - FAMILY_MATCH_S)
-        hi = np.searchsorted(band_times, onsets + FAMILY_MATCH_S)
-        keep = [i for i, (a, b) in enumerate(zip(lo, hi)) if b > a and env[a:b].max() >= level]
-        out[family] = onsets[keep]
-    return out
-
-
-def label_distances(rows: list[dict], onset_times, by_family: dict | None = None) -> np.ndarray:
-    """|label - nearest detected onset| per row, against its own family's onsets when given."""
-    times = np.array([r["time"] for r in rows])
-    if by_family is None:
-        return nearest_distances(times, onset_times)
+def check_labels(rows: list[dict], onset_times, bands: tuple | None = None) -> dict:
+    """Per-family and overall distance statistics, the shift scan (with ``bands``, see
+    :func:`band_onset_envelopes`) and the verdict."""
     families = np.array([Instrument(r["instrument"]).family for r in rows])
-    out = np.empty(len(rows))
-    for family in set(families):
-        mask = families == family
-        out[mask] = nearest_distances(times[mask], by_family.get(family, onset_times))
-    return out
-
-
-def check_labels(rows: list[dict], onset_times, by_family: dict | None = None,
-                 bands: tuple | None = None) -> dict:
-    """Per-family and overall distance statistics, the shift scan and the verdict."""
-    families = np.array([Instrument(r["instrument"]).family for r in rows])
-    distances = label_distances(rows, onset_times, by_family)
+    distances = nearest_distances([r["time"] for r in rows], onset_times)
     scan = (shift_scan([r["time"] for r in rows], families, bands) if bands is not None
             else None)
     per_family = [_stats(f, distances[families == f]) for f in sorted(set(families))]

@@ -76,11 +76,11 @@ def check_command(
     check_output(clicks, suffixes=(".wav", ".flac"), force=force, option="--clicks")
     check_output(png, suffixes=(".png",), force=force, option="--png")
     from ..check import (SHIFT_BETTER, band_onset_envelopes, check_labels, click_mix,
-                         detect_onsets, family_onsets, plot_labels)
+                         detect_onsets, plot_labels)
     alignment, result, samples, rate, path = load_aligned_audio(ctx, alignment_file, audio_dir)
     onsets = detect_onsets(samples, rate)
     bands = band_onset_envelopes(samples, rate)
-    report = check_labels(result.rows, onsets, family_onsets(onsets, bands), bands)
+    report = check_labels(result.rows, onsets, bands)
     if clicks is not None:
         import soundfile
         soundfile.write(str(clicks), click_mix(samples, rate, result.rows), rate)

@@ -38,6 +38,8 @@ demo: setup
 		--out audio/example_shuffle.wav --force
 	$(VENV)/bin/drumtabber-data check alignments/example_shuffle.toml --audio-dir audio \
 		--png audio/example_shuffle.png --clicks audio/example_shuffle_clicks.wav --force
+	$(VENV)/bin/drumtabber-data align alignments/example_shuffle.toml --refine --audio-dir audio \
+		| head -n 4
 	$(VENV)/bin/drumtabber-data classes drumtabber --tabs tabs
 
 # pytest exits 5 when it collects no tests; that is not a failure of the code.

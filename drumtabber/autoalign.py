@@ -34,6 +34,14 @@ ATTACK_START_SHARE = 0.25
 # A family band's rise counts as that family's hit when it reaches this share of the band's
 # strong rises (99.5th percentile of the band envelope over the song).
 BAND_PEAK_SHARE = 0.15
+# A label the onset model places needs at least this activation of its class, within this
+# distance of where the per-beat correction put it.  The window is wider than the generic
+# snap's: the labels of a class keep their order on that class's peaks, so a note the tab
+# puts a sixteenth off still finds its stroke; measured in docs/models.md (label_accuracy.py
+# with 40 and 80 ms, and with a fifth of the notes left out of the tab, so that labels could
+# run off to unlabelled strokes).
+MODEL_PEAK_MIN = 0.05
+MODEL_WINDOW_S = 0.080
 # A moved label must end up this close to an onset the detector found.
 VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
@@ -46,9 +54,23 @@ MIN_SHARE_MATCHED = 0.65
 MAX_SHARE_AT_LIMIT = 0.05
 
 
-def _interp_activation(activation: np.ndarray, times_s: np.ndarray) -> np.ndarray:
-    frames = np.arange(len(activation)) / ONSET_FPS
+def _interp_activation(activation: np.ndarray, times_s: np.ndarray, fps: float = ONSET_FPS
+                       ) -> np.ndarray:
+    frames = np.arange(len(activation)) / fps
     return np.interp(times_s, frames, activation, left=0.0, right=0.0)
+
+
+def _label_activation(times_s: np.ndarray, activation: np.ndarray, model) -> np.ndarray:
+    """Each label's activation at its time: its class's curve of the onset model where it
+    has one, else the generic onset activation."""
+    out = _interp_activation(activation, times_s)
+    if model is not None:
+        acts, fps, classes = model
+        classes = np.asarray(classes)
+        for c in np.unique(classes[classes >= 0]):
+            mine = classes == c
+            out[mine] = _interp_activation(acts[:, c], times_s[mine], fps)
+    return out
 
 
 @dataclass
@@ -70,7 +92,8 @@ def beat_grid(tempo_map, end_quarters) -> np.ndarray:
 
 def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                   onsets: np.ndarray | None = None, fine: tuple | None = None,
-                  families=None, bands: tuple | None = None) -> RefineResult:
+                  families=None, bands: tuple | None = None,
+                  model: tuple | None = None) -> RefineResult:
     """Move labels onto the audio: per-beat offsets by dynamic programming, then a snap.
 
     Parameters
@@ -89,6 +112,13 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         Each label's instrument family and :func:`drumtabber.check.band_onset_envelopes`:
         a label first looks for the rise of its own family's band (so a quiet pedal hi-hat
         is not pulled onto a loud kick); labels with no clear rise there use the onsets.
+    model : (activations, fps, classes), optional
+        A drum onset model's activations (frames, classes) at ``fps`` frames per second
+        (:meth:`drumtabber.onsetmodel.OnsetModel.activations`) and each label's class index
+        (-1: none).  The per-beat offsets are scored on each label's own class, and the
+        labels of each class are matched, in order, to that class's activation peaks
+        (:func:`place_by_model`); the model is the detector there, so these moves need no
+        backing from the generic onsets and keep the model's time.
     """
     labels = np.asarray(label_times, dtype=np.float64)
     if onsets is None:
@@ -98,7 +128,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     which = np.clip(np.searchsorted(beats, labels, side="right") - 1, 0, len(beats) - 1)
     score = np.zeros((len(beats), len(offsets)))
     for j, d in enumerate(offsets):
-        np.add.at(score[:, j], which, _interp_activation(activation, labels + d))
+        np.add.at(score[:, j], which, _label_activation(labels + d, activation, model))
     scale = max(1e-6, float(np.mean(score[score.max(axis=1) > 0].max(axis=1)))
                 if np.any(score > 0) else 1.0)
     penalty = SMOOTHNESS * scale * np.abs(offsets[:, None] - offsets[None, :])   # (from, to)
@@ -130,6 +160,10 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                 if env[peak] >= level[family]:
                     refined[k] = attack_start(env, band_times, peak)
                     own[k] = True
+    by_model = np.zeros(len(labels), dtype=bool)
+    if model is not None:
+        by_model = place_by_model(refined, shifted, *model)
+        own |= by_model
     if len(onsets):
         onsets = np.sort(onsets)
         i = np.clip(np.searchsorted(onsets, shifted), 1, max(1, len(onsets) - 1))
@@ -139,13 +173,14 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         refined[close] = nearest[close]
     if fine is not None:
         env, env_times = fine
-        for k in np.flatnonzero(refined != shifted):
+        for k in np.flatnonzero((refined != shifted) & ~by_model):
             before, after = (0.0, BAND_FINE_AFTER_S) if own[k] else (FINE_WINDOW_S, FINE_WINDOW_S)
             lo, hi = np.searchsorted(env_times, [refined[k] - before, refined[k] + after])
             if hi > lo:
                 refined[k] = attack_start(env, env_times, lo + int(np.argmax(env[lo:hi])))
     if len(onsets):          # a move the onset detector does not back up is undone
-        unconfirmed = (refined != shifted) & (nearest_distances(refined, onsets) > VERIFY_S)
+        unconfirmed = ((refined != shifted) & ~by_model
+                       & (nearest_distances(refined, onsets) > VERIFY_S))
         refined[unconfirmed] = shifted[unconfirmed]
     if families is not None and bands is not None and len(onsets):
         shift, gain = shift_scan(labels, np.asarray(families), bands, window_s=MAX_BEAT_OFFSET_S)
@@ -161,7 +196,8 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
              "median_move_ms": float(np.median(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "max_move_ms": float(np.max(np.abs(refined - labels)) * 1000) if len(labels) else 0.0,
              "share_matched_20ms": matched,
-             "snapped": int(np.sum(refined != shifted)), "by_family_band": int(own.sum())}
+             "snapped": int(np.sum(refined != shifted)),
+             "by_family_band": int((own & ~by_model).sum()), "by_model": int(by_model.sum())}
     reason = ""
     if abs(shift) > MAX_BEAT_OFFSET_S and gain >= SHIFT_BETTER:
         reason = (f"the labels fit {gain - 1:.0%} better moved by {shift * 1000:+.0f} ms, beyond "
@@ -177,6 +213,64 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         reason = (f"only {matched:.0%} of labels have an onset within 20 ms after refinement "
                   f"(need {MIN_SHARE_MATCHED:.0%})")
     return RefineResult(refined, beats, beat_offsets, refined - labels, not reason, reason, stats)
+
+
+def activation_peaks(curve: np.ndarray, fps: float, minimum: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local maxima of an activation curve at least ``minimum``: times (s, parabolic
+    interpolation between frames) and heights."""
+    if len(curve) < 3:
+        return np.zeros(0), np.zeros(0)
+    mid = curve[1:-1]
+    idx = np.flatnonzero((mid >= curve[:-2]) & (mid > curve[2:]) & (mid >= minimum)) + 1
+    a, b, c = curve[idx - 1], curve[idx], curve[idx + 1]
+    denom = a - 2 * b + c
+    frac = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
+    return (idx + frac) / fps, b
+
+
+def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.ndarray,
+                   fps: float, classes) -> np.ndarray:
+    """Match the labels of each class, in order, to that class's activation peaks.
+
+    Per class, the labels (by their shifted times) and the peaks of the class's activation
+    (at least ``MODEL_PEAK_MIN``) are aligned like two sequences: each label takes at most one
+    peak within ``MODEL_WINDOW_S``, each peak at most one label, and the order is kept (so the
+    two strokes of a flam or a drag land on two peaks, not both on the louder one).  The
+    alignment maximises the summed peak heights, each weighed down by its distance to the
+    label (half at the window's edge).  ``refined`` is changed in place; returns which labels
+    moved.
+    """
+    classes = np.asarray(classes)
+    placed = np.zeros(len(shifted), dtype=bool)
+    for c in np.unique(classes[classes >= 0]):
+        ks = np.flatnonzero(classes == c)
+        ks = ks[np.argsort(shifted[ks], kind="stable")]
+        times, heights = activation_peaks(activations[:, c], fps, MODEL_PEAK_MIN)
+        if not len(times):
+            continue
+        # best[j]: best total with the labels so far and the first j peaks; one row per label
+        # of where each cell came from (0 label unmatched, 1 peak unused, 2 matched).
+        best = np.zeros(len(times) + 1)
+        moves = np.zeros((len(ks), len(times) + 1), dtype=np.int8)
+        for row, k in enumerate(ks):
+            dist = np.abs(times - shifted[k])
+            gain = np.where(dist <= MODEL_WINDOW_S,
+                            heights * (1 - 0.5 * dist / MODEL_WINDOW_S), -np.inf)
+            take = np.concatenate([[-np.inf], best[:-1] + gain])
+            new = np.maximum(best, take)
+            moves[row] = np.where(take > best, 2, 0)
+            run = np.maximum.accumulate(new)            # or leave peaks unused
+            moves[row][run > new] = 1
+            best = run
+        j = len(times)
+        for row in range(len(ks) - 1, -1, -1):
+            while j > 0 and moves[row, j] == 1:
+                j -= 1
+            if moves[row, j] == 2:
+                refined[ks[row]] = times[j - 1]
+                placed[ks[row]] = True
+                j -= 1
+    return placed
 
 
 def attack_start(env: np.ndarray, times: np.ndarray, peak: int) -> float:

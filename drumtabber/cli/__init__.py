@@ -80,7 +80,7 @@ def check_output(path: Optional[Path], *, suffixes: tuple, force: bool, option: 
 
 
 from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
-from . import render_cmd  # noqa: E402,F401
+from . import model_cmd, render_cmd  # noqa: E402,F401
 
 _BUILTIN_COMMANDS = list(app.registered_commands)
 

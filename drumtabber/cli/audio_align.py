@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from . import check_output, fail
+from . import check_output, fail, state
 
 
 def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: bool,
-                   write: Path | None, fmt: str) -> None:
+                   write: Path | None, fmt: str, model: str = "none") -> None:
     from ..align import ONSET_COLUMNS, onset_rows
     from ..autoalign import estimate_alignment, refine_labels, track_beats
     from ..check import onset_activation
@@ -19,6 +19,10 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
     if write is not None and write.exists():
         fail(f"{write} exists: --write never overwrites; choose a new file name")
     check_output(write, suffixes=(".toml",), force=False, option="--write")
+    onset_model = None
+    if refine and model != "none":
+        from ..onsetmodel import load_onset_model
+        onset_model = load_onset_model(model, state(ctx).manager)
     alignment, result, samples, rate, path = load_aligned_audio(
         ctx, alignment_file, audio_dir, placeholder_tempo=auto)
     activation = onset_activation(samples, rate)
@@ -53,10 +57,12 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
         import numpy as np
         from ..check import band_onset_envelopes, fine_onset_envelope
         from ..score import Instrument
+        placing = None if onset_model is None else onset_model.placement(
+            samples, rate, [r["instrument"] for r in rows])
         ref = refine_labels(np.array([r["time"] for r in rows]), result.tempo_map, activation,
                             fine=fine_onset_envelope(samples, rate),
                             families=[Instrument(r["instrument"]).family for r in rows],
-                            bands=band_onset_envelopes(samples, rate))
+                            bands=band_onset_envelopes(samples, rate), model=placing)
         for row, t in zip(rows, ref.times):
             row["time"] = float(t)
         rows.sort(key=lambda r: (r["time"], r["gm_note"]))
@@ -64,7 +70,8 @@ def auto_or_refine(ctx, alignment_file: Path, audio_dir, *, auto: bool, refine: 
         typer.echo(f"refine {path.name}: {len(rows)} labels, median move {s['median_move_ms']:.1f} "
                    f"ms, largest {s['max_move_ms']:.1f} ms, median per-beat correction "
                    f"{s['median_beat_offset_ms']:.1f} ms, {s['snapped']} moved onto the audio "
-                   f"({s['by_family_band']} by their instrument's band), "
+                   f"({s['by_model']} by the onset model, {s['by_family_band']} by their "
+                   f"instrument's band), "
                    f"{s['share_matched_20ms']:.0%} within 20 ms of an onset", err=True)
         if not ref.accepted:
             typer.echo(f"error: refinement rejected: {ref.reason}", err=True)

@@ -1,0 +1,134 @@
+"""Drum onset models: a model backend's network plus what the core needs to use it.
+
+A model is a folder: ``model.json`` (the backend's name, the feature settings, the class
+scheme as TOML text, how it was trained) and the backend's weights file (``weights`` plus the
+backend's suffix).  The core knows no network: it asks the backend named in ``model.json``
+(a plugin component of kind ``model_backend``) to load and run it.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .classes import parse_scheme
+from .errors import DrumtabberError
+from .features import FeatureConfig, compute_features
+from .score import Instrument
+
+FORMAT = "drumtabber-onset-model"
+FORMAT_VERSION = 1
+META = "model.json"
+
+
+def bundled_model_path() -> Path:
+    """The model folder that ships with drumtabber's built-in plugins (docs/models.md says
+    how it was trained)."""
+    from . import plugins
+    return Path(plugins.__file__).resolve().parent / "models" / "drum-onsets"
+
+
+# The classes an onset model tells apart: instrument families, with the pedal hi-hat, whose
+# soft chick sits under kick and snare, a class of its own.
+ONSET_SCHEME = """\
+name = "onsets"
+description = "drum onset classes: families, the pedal hi-hat apart"
+[classes]
+kick = { families = ["kick"] }
+snare = { families = ["snare"] }
+tom = { families = ["tom"] }
+hihat = ["hihat_closed", "hihat_open"]
+hihat_pedal = ["hihat_pedal"]
+cymbal = { families = ["cymbal"] }
+ride = { families = ["ride"] }
+[drop]
+families = ["percussion"]
+"""
+
+
+def scheme_from_text(text: str, where: str):
+    class_map, findings = parse_scheme(text, path=where)
+    if class_map is None:
+        raise DrumtabberError("the model's class scheme is broken: "
+                              + "; ".join(f.message for f in findings), path=where)
+    return class_map
+
+
+@dataclass
+class OnsetModel:
+    backend: object
+    network: object
+    features: FeatureConfig
+    scheme: str                                    # class scheme, TOML text
+    info: dict = field(default_factory=dict)       # training facts
+    path: Path | None = None
+
+    def __post_init__(self):
+        self.class_map = scheme_from_text(self.scheme, str(self.path or "<model>"))
+        self.classes = self.class_map.classes()
+
+    def activations(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        """Onset activation per class, shape (frames, classes), at ``features.fps``."""
+        if sample_rate != self.features.sample_rate:
+            import librosa
+            samples = librosa.resample(samples, orig_sr=sample_rate,
+                                       target_sr=self.features.sample_rate)
+        return self.backend.predict(self.network, compute_features(samples, self.features))
+
+    def placement(self, samples: np.ndarray, sample_rate: int, instruments) -> tuple:
+        """``(activations, fps, class index of each instrument)``: the ``model`` argument of
+        :func:`drumtabber.autoalign.refine_labels` for labels of these instruments."""
+        return (self.activations(samples, sample_rate), self.features.fps,
+                [self.class_index(i) for i in instruments])
+
+    def class_index(self, instrument) -> int:
+        """Index of the instrument's class (-1: the model has no class for it)."""
+        found = self.class_map.map_event(Instrument(instrument), frozenset(), 96)
+        return self.classes.index(found[0]) if found else -1
+
+    def save(self, folder: Path) -> Path:
+        """Write the model folder (a new folder, or one holding an earlier model)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = folder / f"weights{self.backend.suffix}"
+        partial = folder / f".weights.{os.getpid()}.partial{self.backend.suffix}"
+        self.backend.save(self.network, partial)
+        os.replace(partial, weights)
+        meta = {"format": FORMAT, "version": FORMAT_VERSION, "backend": self.backend.name,
+                "weights": weights.name, "features": asdict(self.features),
+                "scheme": self.scheme, "classes": self.classes, "info": self.info}
+        (folder / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        return folder
+
+
+def load_onset_model(path, manager) -> OnsetModel:
+    """Read a model folder (or its ``model.json``; ``"bundled"``: the model drumtabber
+    ships); errors name the file and what is wrong."""
+    path = bundled_model_path() if str(path) == "bundled" else Path(path)
+    meta_path = path / META if path.is_dir() else path
+    if not meta_path.is_file():
+        raise DrumtabberError(f"no onset model here: expected a folder with {META}", path=path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DrumtabberError(f"not a model description (JSON): {exc}", path=meta_path) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise DrumtabberError(f"not a drumtabber onset model: expected \"format\": \"{FORMAT}\"",
+                              path=meta_path)
+    if meta.get("version") != FORMAT_VERSION:
+        raise DrumtabberError(f"model format version {meta.get('version')!r}; this drumtabber "
+                              f"reads version {FORMAT_VERSION}", path=meta_path)
+    try:
+        features = FeatureConfig(**meta["features"])
+        backend = manager.get("model_backend", meta["backend"])
+        weights = meta_path.parent / meta["weights"]
+        scheme = meta["scheme"]
+    except (KeyError, TypeError) as exc:
+        raise DrumtabberError(f"model description lacks or mistypes {exc}", path=meta_path) from None
+    if not weights.is_file():
+        raise DrumtabberError(f"the model's weights file {weights.name} is missing", path=weights)
+    return OnsetModel(backend, backend.load(weights), features, scheme, meta.get("info", {}),
+                      meta_path.parent)

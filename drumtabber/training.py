@@ -1,0 +1,93 @@
+"""Training examples for drum onset models: drum MIDI performances rendered with sampled kits.
+
+Each example is a performance (the Groove MIDI Dataset's, or any drum MIDI file the ``midi``
+parser reads) rendered by FluidSynth with a kit, turned into features (:mod:`drumtabber.features`)
+and frame targets of a class scheme from the onset table of what was rendered, so the labels
+are exact to the sample.
+"""
+from __future__ import annotations
+
+import csv
+import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .features import FeatureConfig, compute_features, rows_to_targets
+from .score import Event, Score
+
+
+@dataclass
+class Example:
+    name: str                  # "<midi file> @ <kit>"
+    features: np.ndarray       # (frames, bands) float32
+    targets: np.ndarray        # (frames, classes) float32
+    onsets: list[dict]         # the rendered onset rows (``time``, ``instrument``, ``class``)
+
+
+def performed_score(result) -> Score:
+    """The quantised score of a :class:`~drumtabber.plugins.gm_midi.MidiResult` with each hit
+    moved to its performed time (so rendering it plays the performance)."""
+    tm = result.tempo_map
+    events = []
+    for e, t in zip(result.score.events, result.performed_s):
+        bar, beat = tm.seconds_to_beats(Fraction(repr(t)))
+        bar = min(bar, len(result.score.bars) - 1)
+        events.append(Event(bar, beat if beat >= 0 else Fraction(0), e.instrument,
+                            e.articulations, e.velocity))
+    return Score(bars=list(result.score.bars), events=events)
+
+
+def render_performance(result, kit, wav_path: Path, *, sample_rate: int = 44100,
+                       gain: float | None = None) -> list[dict]:
+    """Render a MIDI performance with ``kit`` to ``wav_path``; return its onset rows with the
+    time each note sounds."""
+    from .render import DEFAULT_GAIN, render_audio, rendered_onsets, score_to_midi
+    midi, rows = score_to_midi(performed_score(result), result.tempo_map, kit=kit)
+    render_audio(midi, kit, sample_rate=sample_rate, out_path=wav_path,
+                 gain=DEFAULT_GAIN if gain is None else gain)
+    return rendered_onsets(midi, rows, sample_rate)
+
+
+def render_example(midi_path: Path, kit, class_map, options, feature_config: FeatureConfig, *,
+                   max_seconds: float | None = None, gain: float | None = None,
+                   widening: str = "soft") -> Example:
+    """One training example: ``midi_path`` rendered with ``kit``, its features and targets
+    for ``class_map`` (hits the scheme drops have no target)."""
+    from .audio import load_audio
+    from .classes import map_onset_rows
+    from .plugins.gm_midi import read_midi
+    result = read_midi(midi_path)
+    with tempfile.TemporaryDirectory(prefix="drumtabber-train-") as tmp:
+        wav = Path(tmp) / "take.wav"
+        rows = render_performance(result, kit, wav, sample_rate=feature_config.sample_rate,
+                                  gain=gain)
+        samples, _ = load_audio(wav, sample_rate=feature_config.sample_rate)
+    if max_seconds is not None:
+        samples = samples[:int(max_seconds * feature_config.sample_rate)]
+        rows = [r for r in rows if r["time"] < max_seconds]
+    features = compute_features(samples, feature_config)
+    rows = map_onset_rows(class_map, rows, options)
+    targets = rows_to_targets(rows, class_map.classes(options), n_frames=len(features),
+                              fps=feature_config.fps, widening=widening)
+    kit_name = kit if isinstance(kit, str) else kit.name
+    return Example(f"{Path(midi_path).name} @ {kit_name}", features, targets, rows)
+
+
+def groove_files(root: Path, split: str, *, n: int | None = None, beat_type: str | None = "beat",
+                 meter: str | None = None, max_seconds: float | None = None) -> list[dict]:
+    """Rows of the Groove MIDI Dataset's ``info.csv`` for one split (``train``, ``validation``,
+    ``test``), sorted by id, thinned evenly to ``n`` files so every drummer and style
+    stays in; ``midi_path`` is added to each row."""
+    root = Path(root)
+    with open(root / "info.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == split
+                and (beat_type is None or r["beat_type"] == beat_type)
+                and (meter is None or r["time_signature"] == meter)
+                and (max_seconds is None or float(r["duration"]) <= max_seconds)]
+    rows.sort(key=lambda r: r["id"])
+    if n is not None:
+        rows = rows[::max(1, len(rows) // n)][:n]
+    return [{**r, "midi_path": root / r["midi_filename"]} for r in rows]

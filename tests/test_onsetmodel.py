@@ -1,0 +1,186 @@
+"""Drum onset models: the keras-cnn backend, model folders, training from rendered MIDI, and
+label placement by a model in ``refine_labels``."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drumtabber.autoalign import MODEL_PEAK_MIN, MODEL_WINDOW_S, activation_peaks, place_by_model
+from drumtabber.errors import DrumtabberError
+from drumtabber.onsetmodel import bundled_model_path, load_onset_model
+from drumtabber.plugin_manager import PluginManager
+
+GROOVE = ROOT.parent / "shared" / "data" / "groove-midi"
+needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None,
+                                      reason="fluidsynth not installed (make setup installs it)")
+
+
+@pytest.fixture(scope="module")
+def manager():
+    return PluginManager(entry_points=False)
+
+
+@pytest.fixture(scope="module")
+def bundled(manager):
+    return load_onset_model("bundled", manager)
+
+
+def curve_with_peaks(n, fps, peaks):
+    """An activation curve with triangular peaks {time: height} three frames wide."""
+    curve = np.zeros(n, dtype=np.float32)
+    for t, h in peaks.items():
+        i = int(round(t * fps))
+        curve[i] = max(curve[i], h)
+        curve[i - 1] = max(curve[i - 1], h / 2)
+        curve[i + 1] = max(curve[i + 1], h / 2)
+    return curve
+
+
+def test_activation_peaks_are_local_maxima_above_the_minimum_with_subframe_times():
+    curve = np.array([0, 0.2, 0.8, 0.4, 0, 0.04, 0.02, 0, 0.5, 0.5, 0.1, 0], dtype=float)
+    times, heights = activation_peaks(curve, 100.0, 0.05)
+    assert list(heights) == [0.8, 0.5]
+    # parabola through 0.2, 0.8, 0.4: vertex 0.5 * (0.2 - 0.4) / (0.2 - 1.6 + 0.4) = +0.1 frame
+    assert times[0] == pytest.approx(0.021) and 0.08 <= times[1] <= 0.09
+
+
+def test_place_by_model_keeps_order_and_leaves_labels_without_a_peak():
+    fps = 100.0
+    acts = np.zeros((400, 2), dtype=np.float32)
+    # class 0: a flam (grace note 30 ms before a loud stroke) and a lone hit
+    acts[:, 0] = curve_with_peaks(400, fps, {1.00: 0.4, 1.03: 0.9, 2.00: 0.7})
+    # class 1: one peak too weak, one too far from its label
+    acts[:, 1] = curve_with_peaks(400, fps, {1.50: MODEL_PEAK_MIN / 2,
+                                             3.00 + MODEL_WINDOW_S + 0.02: 0.9})
+    shifted = np.array([1.012, 1.02, 1.99, 1.51, 3.0, 2.5])
+    classes = [0, 0, 0, 1, 1, -1]
+    refined = shifted.copy()
+    placed = place_by_model(refined, shifted, acts, fps, classes)
+    # both strokes of the flam land on their own peaks, in order, although both labels are
+    # nearer the loud one; the lone hit moves to its peak
+    assert refined[:3] == pytest.approx([1.00, 1.03, 2.00], abs=0.002)
+    assert list(placed) == [True, True, True, False, False, False]
+    assert list(refined[3:]) == list(shifted[3:])
+
+
+def test_bundled_model_is_described_and_loads(bundled):
+    meta = json.loads((bundled_model_path() / "model.json").read_text())
+    assert meta["backend"] == "keras-cnn" and meta["classes"] == bundled.classes
+    assert bundled.classes == ["kick", "snare", "tom", "hihat", "hihat_pedal", "cymbal", "ride"]
+    assert meta["info"]["kits"] == ["fluid-gm", "timgm6mb", "avl-black-pearl", "avl-red-zeppelin"]
+    assert bundled.class_index("hihat_pedal") == 4 and bundled.class_index("cowbell") == -1
+
+
+@needs_fluidsynth
+def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, tmp_path):
+    """A Groove test-split performance (the model trained on the train split) rendered with
+    AVL Black Pearl: peaks of each class's activation match the onsets of that class."""
+    import mir_eval
+
+    from drumtabber.audio import load_audio
+    from drumtabber.classes import map_onset_rows
+    from drumtabber.plugins.gm_midi import read_midi
+    from drumtabber.training import groove_files, render_performance
+    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[6]
+    rows = render_performance(read_midi(info["midi_path"]), "avl-black-pearl", tmp_path / "a.wav")
+    samples, rate = load_audio(tmp_path / "a.wav")
+    acts = bundled.activations(samples, rate)
+    rows = map_onset_rows(bundled.class_map, rows, None)
+    scores = {}
+    for c, name in enumerate(bundled.classes):
+        ref = np.sort([r["time"] for r in rows if r["class"] == name])
+        if len(ref) < 10:
+            continue
+        est, _ = activation_peaks(acts[:, c], bundled.features.fps, 0.3)
+        scores[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[0]
+    assert {"kick", "snare", "hihat"} <= set(scores)
+    assert all(f > 0.8 for f in scores.values()), scores
+
+
+def test_model_folder_round_trip(bundled, manager, tmp_path):
+    bundled.save(tmp_path / "copy")
+    again = load_onset_model(tmp_path / "copy", manager)
+    features = np.random.default_rng(0).random((300, bundled.features.n_mels), dtype=np.float32)
+    assert np.allclose(bundled.backend.predict(bundled.network, features),
+                       again.backend.predict(again.network, features), atol=1e-6)
+    assert again.features == bundled.features and again.scheme == bundled.scheme
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "model.json").unlink(), "no onset model here"),
+    (lambda d: (d / "model.json").write_text("{not json"), "not a model description"),
+    (lambda d: (d / "model.json").write_text('{"format": "x"}'), "not a drumtabber onset model"),
+    (lambda d: _edit(d, version=99), "format version 99"),
+    (lambda d: _edit(d, backend="nope"), "unknown model backend 'nope'"),
+    (lambda d: _edit(d, features={"kind": "fft"}), "features.kind"),
+    (lambda d: (d / "weights.keras").unlink(), "weights file weights.keras is missing"),
+    (lambda d: (d / "weights.keras").write_bytes(b"\0garbage"), "cannot load the Keras model"),
+    (lambda d: _edit(d, scheme="[classes]\nx = ['no_such_drum']\n"), "class scheme is broken"),
+])
+def test_broken_model_folders_are_clear_errors(tmp_path, manager, damage, message):
+    folder = tmp_path / "m"
+    shutil.copytree(bundled_model_path(), folder)
+    damage(folder)
+    with pytest.raises(Exception) as exc:
+        load_onset_model(folder, manager)
+    assert message in str(exc.value)
+
+
+def _edit(folder: Path, **changes):
+    meta = json.loads((folder / "model.json").read_text())
+    meta.update(changes)
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+@needs_fluidsynth
+def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli):
+    """Two Groove files rendered with one kit, a small network, two epochs: the command
+    writes a model folder, `align --refine --model` loads and uses it."""
+    from drumtabber.training import groove_files
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    for info in groove_files(GROOVE, "train", n=2):
+        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model", "--kits",
+                           "fluid-gm", "--max-seconds", "8", "-o", "filters=4", "-o", "dense=16",
+                           "-o", "epochs=2", "-o", "segment_frames=100")
+    assert code == 0, err
+    assert "training segments" in err and (tmp_path / "model" / "weights.keras").is_file()
+    meta = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert meta["info"]["kits"] == ["fluid-gm"] and len(meta["info"]["history"]["loss"]) == 2
+    code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model")
+    assert code == 1 and "already holds a model" in err
+    alignment = ROOT / "alignments" / "example_shuffle.toml"
+    (tmp_path / "audio").mkdir()
+    assert run_cli("render", alignment, "--kit", "fluid-gm", "--out",
+                   tmp_path / "audio" / "example_shuffle.wav")[0] == 0
+    code, out, err = run_cli("align", alignment, "--refine", "--audio-dir", tmp_path / "audio",
+                             "--model", tmp_path / "model")
+    assert code == 0 and "by the onset model" in err
+    plain = run_cli("align", alignment)[1]
+    assert (len(list(csv.DictReader(io.StringIO(out))))
+            == len(list(csv.DictReader(io.StringIO(plain)))) > 90)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--kits", "no-such-kit"], "unknown kit(s) no-such-kit"),
+    (["-o", "epochs=0"], "keras-cnn.epochs"),
+    (["-o", "colour=red"], "unknown option(s) colour"),
+    (["--backend", "nope"], "unknown model backend 'nope'"),
+])
+def test_train_onsets_refuses_bad_options(tmp_path, run_cli, args, message):
+    code, _, err = run_cli("train-onsets", tmp_path, "--out", tmp_path / "m", *args)
+    assert code == 2 and message in err
+
+
+def test_refine_with_a_missing_model_is_a_clean_error(tmp_path, run_cli):
+    code, _, err = run_cli("align", ROOT / "alignments" / "example_shuffle.toml", "--refine",
+                           "--audio-dir", tmp_path, "--model", tmp_path / "nothing")
+    assert code == 1 and "no onset model here" in err and "Traceback" not in err

@@ -61,33 +61,11 @@ def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_sha
     from drumtabber.autoalign import refine_labels
     from drumtabber.check import band_onset_envelopes, fine_onset_envelope, onset_activation
     from drumtabber.score import Instrument
-    from drumtabber.plugins.ascii_tab import write_tab
-    from drumtabber.plugins.gm_midi import read_midi
-    from drumtabber.score import Score
-    from drumtabber.training import render_performance
+    from drumtabber.training import performance_case
 
-    result = read_midi(info["midi_path"])
+    truth = performance_case(info["midi_path"], kit, tmp, drop_share=drop_share,
+                             seed=zlib.crc32(info["id"].encode()))
     wav = tmp / "song.wav"
-    truth_rows = render_performance(result, kit, wav)
-    truth = by_instrument([r["time"] for r in truth_rows], [r["instrument"] for r in truth_rows])
-    score, first = result.score, min(r["time"] for r in truth_rows)
-    if drop_share:      # a tab that lacks some of the notes played: the rest must stay right
-        rng = np.random.default_rng(zlib.crc32(info["id"].encode()))
-        keep = rng.random(len(score.events)) >= drop_share
-        score = Score(bars=score.bars, events=[e for e, k in zip(score.events, keep) if k])
-        kept = [(t, e.instrument.value) for t, e, k in
-                zip(result.performed_s, result.score.events, keep) if k]
-        # where each kept note sounds: the rendered onset of its instrument nearest its MIDI time
-        truth = {inst: [float(ts[np.argmin(np.abs(ts - t))]) for t, i in kept if i == inst]
-                 for inst, ts in truth.items()}
-        truth = {inst: np.sort(ts) for inst, ts in truth.items() if ts}
-        first = min(min(ts) for ts in truth.values())
-    (tmp / "song.txt").write_text(write_tab(score, dropped=[]))
-    bpm = 60.0 / (float(result.tempo_map.quarters_to_seconds(1))
-                  - float(result.tempo_map.quarters_to_seconds(0)))
-    (tmp / "song.toml").write_text(
-        f'tab = "song.txt"\n[audio]\nfile = "song.wav"\n[tempo]\nbpm = {bpm:.4f}\n'
-        f"first_note_s = {first:.3f}\n")
     alignment, _ = load_alignment(tmp / "song.toml")
     aligned = align(alignment, manager)
     label_times = np.array([r["time"] for r in aligned.rows])
@@ -101,7 +79,7 @@ def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_sha
                             bands=band_onset_envelopes(samples, rate), model=model)
     after = evaluate(truth, by_instrument(refined.times, instruments))
     after["accepted"] = refined.accepted
-    return before, after, {"labels": len(label_times), "truth": len(truth_rows)}
+    return before, after, {"labels": len(label_times)}
 
 
 def main():

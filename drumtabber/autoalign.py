@@ -42,6 +42,9 @@ BAND_PEAK_SHARE = 0.15
 # run off to unlabelled strokes).
 MODEL_PEAK_MIN = 0.05
 MODEL_WINDOW_S = 0.080
+# A move across the whole window costs this much activation, so a far move needs a strong
+# peak (a soft ghost note the model misses does not take a weak stray peak 70 ms away).
+MODEL_MOVE_COST = 0.1
 # A moved label must end up this close to an onset the detector found.
 VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
@@ -237,7 +240,7 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
     peak within ``MODEL_WINDOW_S``, each peak at most one label, and the order is kept (so the
     two strokes of a flam or a drag land on two peaks, not both on the louder one).  The
     alignment maximises the summed peak heights, each weighed down by its distance to the
-    label (half at the window's edge).  ``refined`` is changed in place; returns which labels
+    label (half at the window's edge) less ``MODEL_MOVE_COST`` per window of distance.  ``refined`` is changed in place; returns which labels
     moved.
     """
     classes = np.asarray(classes)
@@ -255,7 +258,8 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
         for row, k in enumerate(ks):
             dist = np.abs(times - shifted[k])
             gain = np.where(dist <= MODEL_WINDOW_S,
-                            heights * (1 - 0.5 * dist / MODEL_WINDOW_S), -np.inf)
+                            heights * (1 - 0.5 * dist / MODEL_WINDOW_S)
+                            - MODEL_MOVE_COST * dist / MODEL_WINDOW_S, -np.inf)
             take = np.concatenate([[-np.inf], best[:-1] + gain])
             new = np.maximum(best, take)
             moves[row] = np.where(take > best, 2, 0)

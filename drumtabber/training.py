@@ -91,3 +91,41 @@ def groove_files(root: Path, split: str, *, n: int | None = None, beat_type: str
     if n is not None:
         rows = rows[::max(1, len(rows) // n)][:n]
     return [{**r, "midi_path": root / r["midi_filename"]} for r in rows]
+
+
+def performance_case(midi_path: Path, kit, folder: Path, *, drop_share: float = 0.0,
+                     seed: int = 0) -> dict[str, np.ndarray]:
+    """A labelling case with a known answer, from a drum MIDI performance: ``folder`` gets
+    ``song.wav`` (the performance rendered with ``kit``), ``song.txt`` (its quantised score as
+    a tab) and ``song.toml`` (the tab's tempo from the MIDI file, the first note where it
+    sounds, as a person would mark it).  With ``drop_share``, that share of the notes (at
+    random, ``seed``) is left out of the tab, as real tabs miss notes.
+
+    Returns where each note of the tab sounds: sorted times (s) per instrument value.
+    """
+    from .plugins.ascii_tab import write_tab
+    from .plugins.gm_midi import read_midi
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = read_midi(midi_path)
+    rows = render_performance(result, kit, folder / "song.wav")
+    sounding: dict[str, np.ndarray] = {}
+    for row in rows:
+        sounding.setdefault(row["instrument"], []).append(row["time"])
+    sounding = {k: np.sort(v) for k, v in sounding.items()}
+    keep = np.random.default_rng(seed).random(len(result.score.events)) >= drop_share
+    events = [e for e, k in zip(result.score.events, keep) if k]
+    truth: dict[str, list] = {}
+    for e, t, k in zip(result.score.events, result.performed_s, keep):
+        if k:       # the rendered onset of the note's instrument nearest its MIDI time
+            ts = sounding[e.instrument.value]
+            truth.setdefault(e.instrument.value, []).append(float(ts[np.argmin(np.abs(ts - t))]))
+    (folder / "song.txt").write_text(write_tab(Score(bars=list(result.score.bars), events=events),
+                                               dropped=[]), encoding="utf-8")
+    tm = result.tempo_map
+    bpm = 60.0 / float(tm.quarters_to_seconds(1) - tm.quarters_to_seconds(0))
+    first = min(min(v) for v in truth.values())
+    (folder / "song.toml").write_text(
+        f'tab = "song.txt"\n[audio]\nfile = "song.wav"\n[tempo]\nbpm = {bpm:.4f}\n'
+        f"first_note_s = {first:.3f}\n", encoding="utf-8")
+    return {k: np.sort(v) for k, v in truth.items()}

@@ -3,9 +3,14 @@ label placement by a model in ``refine_labels``."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +86,10 @@ def test_bundled_model_is_described_and_loads(bundled):
 @needs_fluidsynth
 def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, tmp_path):
     """A Groove test-split performance (the model trained on the train split) rendered with
-    AVL Black Pearl: peaks of each class's activation match the onsets of that class."""
+    AVL Black Pearl: peaks of kick, snare and hi-hat activations above 0.3 transcribe those
+    classes (F-measure at 20 ms), and every class has a peak of at least MODEL_PEAK_MIN at
+    nearly every one of its onsets (what the refinement looks for; the soft pedal hi-hat
+    peaks lower than the rest)."""
     import mir_eval
 
     from drumtabber.audio import load_audio
@@ -93,15 +101,18 @@ def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, t
     samples, rate = load_audio(tmp_path / "a.wav")
     acts = bundled.activations(samples, rate)
     rows = map_onset_rows(bundled.class_map, rows, None)
-    scores = {}
+    transcribed, found = {}, {}
     for c, name in enumerate(bundled.classes):
         ref = np.sort([r["time"] for r in rows if r["class"] == name])
         if len(ref) < 10:
             continue
         est, _ = activation_peaks(acts[:, c], bundled.features.fps, 0.3)
-        scores[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[0]
-    assert {"kick", "snare", "hihat"} <= set(scores)
-    assert all(f > 0.8 for f in scores.values()), scores
+        transcribed[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[0]
+        est, _ = activation_peaks(acts[:, c], bundled.features.fps, MODEL_PEAK_MIN)
+        found[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[2]      # recall
+    assert set(found) == {"kick", "snare", "hihat", "hihat_pedal"}
+    assert all(transcribed[c] > 0.9 for c in ("kick", "snare", "hihat")), transcribed
+    assert all(r >= 0.9 for r in found.values()), found
 
 
 def test_model_folder_round_trip(bundled, manager, tmp_path):
@@ -163,10 +174,16 @@ def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli)
                    tmp_path / "audio" / "example_shuffle.wav")[0] == 0
     code, out, err = run_cli("align", alignment, "--refine", "--audio-dir", tmp_path / "audio",
                              "--model", tmp_path / "model")
-    assert code == 0 and "by the onset model" in err
-    plain = run_cli("align", alignment)[1]
-    assert (len(list(csv.DictReader(io.StringIO(out))))
-            == len(list(csv.DictReader(io.StringIO(plain)))) > 90)
+    # a network this small may place labels badly enough for the refinement to be rejected;
+    # either way the labels went through the model
+    placed = re.search(r"\((\d+) by the onset model", err)
+    assert placed and int(placed.group(1)) > 0, err
+    if code == 0:
+        plain = run_cli("align", alignment)[1]
+        assert (len(list(csv.DictReader(io.StringIO(out))))
+                == len(list(csv.DictReader(io.StringIO(plain)))) > 90)
+    else:
+        assert code == 1 and "refinement rejected" in err
 
 
 @pytest.mark.parametrize("args, message", [
@@ -184,3 +201,55 @@ def test_refine_with_a_missing_model_is_a_clean_error(tmp_path, run_cli):
     code, _, err = run_cli("align", ROOT / "alignments" / "example_shuffle.toml", "--refine",
                            "--audio-dir", tmp_path, "--model", tmp_path / "nothing")
     assert code == 1 and "no onset model here" in err and "Traceback" not in err
+
+
+@needs_fluidsynth
+def test_refine_with_the_model_places_ghost_notes_and_pedal_hihats(tmp_path, run_cli):
+    """A Groove test-split performance with pedal hi-hats and snare ghost notes, its
+    quantised tab aligned by BPM and first note: refined with the bundled model, the labels
+    sit on the strokes (F20 >= 0.93 here), clearly better than with generic onsets only."""
+    import mir_eval
+
+    from drumtabber.training import groove_files, performance_case
+    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[0]
+    truth = performance_case(info["midi_path"], "avl-black-pearl", tmp_path)
+    assert "hihat_pedal" in truth and len(truth["snare"]) > 50
+
+    def f20(out):
+        rows = list(csv.DictReader(io.StringIO(out)))
+        hits = 0
+        for inst, ref in truth.items():
+            est = np.sort([float(r["time"]) for r in rows if r["instrument"] == inst])
+            hits += len(mir_eval.util.match_events(ref, est, 0.020))
+        return 2 * hits / (len(rows) + sum(len(v) for v in truth.values()))
+
+    scores = {}
+    for model in ("bundled", "none"):
+        code, out, err = run_cli("align", tmp_path / "song.toml", "--refine", "--audio-dir",
+                                 tmp_path, "--model", model)
+        assert code == 0, err
+        scores[model] = f20(out)
+    assert scores["bundled"] >= 0.93 and scores["bundled"] > scores["none"] + 0.05, scores
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_the_model_runs_the_same_on_other_keras_backends(bundled, backend, tmp_path):
+    """The .keras file the TensorFlow backend trained gives the same activations under
+    KERAS_BACKEND=torch or jax (what a GPU machine without TensorFlow runs)."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    features = np.random.default_rng(0).random((300, bundled.features.n_mels), dtype=np.float32)
+    np.save(tmp_path / "x.npy", features)
+    script = ("import sys, numpy as np, keras\n"
+              "from drumtabber.onsetmodel import load_onset_model\n"
+              "from drumtabber.plugin_manager import PluginManager\n"
+              "m = load_onset_model('bundled', PluginManager(entry_points=False))\n"
+              "np.save(sys.argv[2], m.backend.predict(m.network, np.load(sys.argv[1])))\n"
+              "print(keras.backend.backend())\n")
+    proc = subprocess.run([sys.executable, "-c", script, tmp_path / "x.npy", tmp_path / "y.npy"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KERAS_BACKEND": backend})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith(backend)
+    assert np.allclose(np.load(tmp_path / "y.npy"),
+                       bundled.backend.predict(bundled.network, features), atol=1e-4)

@@ -8,7 +8,7 @@ import typer
 
 from . import app, fail, state
 
-DEFAULT_KITS = "fluid-gm,timgm6mb,avl-red-zeppelin"
+DEFAULT_KITS = "fluid-gm,timgm6mb,avl-black-pearl,avl-red-zeppelin"
 # The feature settings of the onset models: 84 mel bands from 30 Hz to 16 kHz over a
 # 1024-sample window (23 ms), 100 frames per second.
 MODEL_FEATURES = {"kind": "mel", "n_mels": 84, "n_fft": 1024, "hop_length": 441,
@@ -83,7 +83,9 @@ def train_onsets_command(
         fail("--max-seconds and --jobs must be above 0, --files 0 or more", 2)
     backend = st.manager.get("model_backend", backend_name)
     try:
-        options = build_options(backend, _parse_options(option), source="--option")
+        seeded = {"seed": seed} if "seed" in backend.Options.__dataclass_fields__ else {}
+        options = build_options(backend, {**seeded, **_parse_options(option)},
+                                source="--option")
     except ConfigError as exc:
         fail(str(exc), 2)
     if not midi_dir.is_dir():

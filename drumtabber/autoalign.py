@@ -240,8 +240,8 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
     peak within ``MODEL_WINDOW_S``, each peak at most one label, and the order is kept (so the
     two strokes of a flam or a drag land on two peaks, not both on the louder one).  The
     alignment maximises the summed peak heights, each weighed down by its distance to the
-    label (half at the window's edge) less ``MODEL_MOVE_COST`` per window of distance.  ``refined`` is changed in place; returns which labels
-    moved.
+    label (half at the window's edge) less ``MODEL_MOVE_COST`` per window of distance.
+    ``refined`` is changed in place; returns which labels moved.
     """
     classes = np.asarray(classes)
     placed = np.zeros(len(shifted), dtype=bool)
@@ -249,32 +249,64 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
         ks = np.flatnonzero(classes == c)
         ks = ks[np.argsort(shifted[ks], kind="stable")]
         times, heights = activation_peaks(activations[:, c], fps, MODEL_PEAK_MIN)
-        if not len(times):
-            continue
-        # best[j]: best total with the labels so far and the first j peaks; one row per label
-        # of where each cell came from (0 label unmatched, 1 peak unused, 2 matched).
-        best = np.zeros(len(times) + 1)
-        moves = np.zeros((len(ks), len(times) + 1), dtype=np.int8)
-        for row, k in enumerate(ks):
-            dist = np.abs(times - shifted[k])
-            gain = np.where(dist <= MODEL_WINDOW_S,
-                            heights * (1 - 0.5 * dist / MODEL_WINDOW_S)
-                            - MODEL_MOVE_COST * dist / MODEL_WINDOW_S, -np.inf)
-            take = np.concatenate([[-np.inf], best[:-1] + gain])
-            new = np.maximum(best, take)
-            moves[row] = np.where(take > best, 2, 0)
-            run = np.maximum.accumulate(new)            # or leave peaks unused
-            moves[row][run > new] = 1
-            best = run
-        j = len(times)
-        for row in range(len(ks) - 1, -1, -1):
-            while j > 0 and moves[row, j] == 1:
-                j -= 1
-            if moves[row, j] == 2:
-                refined[ks[row]] = times[j - 1]
-                placed[ks[row]] = True
-                j -= 1
+        labels = shifted[ks]
+        for piece in _pieces(labels):          # a peak between two runs goes to the nearer
+            lo = labels[piece.start - 1:piece.start + 1].mean() if piece.start else -np.inf
+            hi = labels[piece.stop - 1:piece.stop + 1].mean() if piece.stop < len(ks) else np.inf
+            mine = (times > lo) & (times <= hi)
+            for k, t in _match_in_order(labels[piece], times[mine], heights[mine]):
+                refined[ks[piece][k]] = t
+                placed[ks[piece][k]] = True
     return placed
+
+
+# Labels matched to peaks in one go at most (memory grows with labels x peaks); longer runs
+# are split where their labels lie furthest apart.
+MATCH_PIECE = 2000
+
+
+def _pieces(label_times: np.ndarray) -> list[slice]:
+    """Split sorted label times into runs that can be matched apart: at every gap wider than
+    two windows (no peak can be fought over), and runs longer than ``MATCH_PIECE`` at their
+    widest gap."""
+    cuts = [0, *(np.flatnonzero(np.diff(label_times) > 2 * MODEL_WINDOW_S) + 1), len(label_times)]
+    out, todo = [], [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+    while todo:
+        run = todo.pop()
+        if run.stop - run.start <= MATCH_PIECE:
+            out.append(run)
+            continue
+        quarter = (run.stop - run.start) // 4
+        gaps = np.diff(label_times[run.start + quarter:run.stop - quarter])
+        cut = run.start + quarter + int(np.argmax(gaps)) + 1
+        todo += [slice(run.start, cut), slice(cut, run.stop)]
+    return sorted(out, key=lambda r: r.start)
+
+
+def _match_in_order(labels: np.ndarray, times: np.ndarray, heights: np.ndarray):
+    """The order-keeping matching of :func:`place_by_model` for one run of sorted labels:
+    yields (label index, peak time) pairs."""
+    # best[j]: best total with the labels so far and the first j peaks; one row per label of
+    # where each cell came from (0 label unmatched, 1 peak unused, 2 matched).
+    best = np.zeros(len(times) + 1)
+    moves = np.zeros((len(labels), len(times) + 1), dtype=np.int8)
+    for row, t in enumerate(labels):
+        dist = np.abs(times - t)
+        gain = np.where(dist <= MODEL_WINDOW_S, heights * (1 - 0.5 * dist / MODEL_WINDOW_S)
+                        - MODEL_MOVE_COST * dist / MODEL_WINDOW_S, -np.inf)
+        take = np.concatenate([[-np.inf], best[:-1] + gain])
+        new = np.maximum(best, take)
+        moves[row] = np.where(take > best, 2, 0)
+        run = np.maximum.accumulate(new)            # or leave peaks unused
+        moves[row][run > new] = 1
+        best = run
+    j = len(times)
+    for row in range(len(labels) - 1, -1, -1):
+        while j > 0 and moves[row, j] == 1:
+            j -= 1
+        if moves[row, j] == 2:
+            yield row, times[j - 1]
+            j -= 1
 
 
 def attack_start(env: np.ndarray, times: np.ndarray, peak: int) -> float:

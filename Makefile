@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: setup demo test bench
+.PHONY: setup demo test bench onset-model
 setup: system $(STAMP)
 
 demo: setup
@@ -50,3 +50,8 @@ bench: setup
 	$(PY) benchmarks/validate_speed.py
 	$(PY) benchmarks/feature_speed.py
 	$(PY) benchmarks/label_accuracy.py
+
+# Retrain the bundled drum onset model (docs/models.md; about 30 minutes on two cores).
+onset-model: setup
+	$(VENV)/bin/drumtabber-data train-onsets ../shared/data/groove-midi \
+		--out plugins/models/drum-onsets --files 240 --max-seconds 40 --jobs 2 -o epochs=15 --force

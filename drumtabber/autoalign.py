@@ -221,14 +221,13 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
 def activation_peaks(curve: np.ndarray, fps: float, minimum: float) -> tuple[np.ndarray, np.ndarray]:
     """Local maxima of an activation curve at least ``minimum``: times (s, parabolic
     interpolation between frames) and heights."""
-    if len(curve) < 3:
-        return np.zeros(0), np.zeros(0)
-    mid = curve[1:-1]
+    curve = np.concatenate([[0.0], np.nan_to_num(curve, nan=0.0, posinf=1.0), [0.0]])
+    mid = curve[1:-1]          # padded, so a peak on the first or last frame counts too
     idx = np.flatnonzero((mid >= curve[:-2]) & (mid > curve[2:]) & (mid >= minimum)) + 1
     a, b, c = curve[idx - 1], curve[idx], curve[idx + 1]
     denom = a - 2 * b + c
     frac = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
-    return (idx + frac) / fps, b
+    return (idx - 1 + frac) / fps, b
 
 
 def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.ndarray,
@@ -249,20 +248,26 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
         ks = np.flatnonzero(classes == c)
         ks = ks[np.argsort(shifted[ks], kind="stable")]
         times, heights = activation_peaks(activations[:, c], fps, MODEL_PEAK_MIN)
-        labels = shifted[ks]
+        # labels of one class at one time (two toms, crash and china) are one stroke here
+        first = np.r_[True, np.diff(shifted[ks]) > SAME_TIME_S]
+        group = np.cumsum(first) - 1
+        labels = shifted[ks][first]
         for piece in _pieces(labels):          # a peak between two runs goes to the nearer
             lo = labels[piece.start - 1:piece.start + 1].mean() if piece.start else -np.inf
-            hi = labels[piece.stop - 1:piece.stop + 1].mean() if piece.stop < len(ks) else np.inf
+            hi = labels[piece.stop - 1:piece.stop + 1].mean() if piece.stop < len(labels) else np.inf
             mine = (times > lo) & (times <= hi)
-            for k, t in _match_in_order(labels[piece], times[mine], heights[mine]):
-                refined[ks[piece][k]] = t
-                placed[ks[piece][k]] = True
+            for g, t in _match_in_order(labels[piece], times[mine], heights[mine]):
+                members = ks[group == piece.start + g]
+                refined[members] = t
+                placed[members] = True
     return placed
 
 
 # Labels matched to peaks in one go at most (memory grows with labels x peaks); longer runs
 # are split where their labels lie furthest apart.
 MATCH_PIECE = 2000
+# Labels of one class closer than this are one stroke (hits written at the same position).
+SAME_TIME_S = 0.001
 
 
 def _pieces(label_times: np.ndarray) -> list[slice]:

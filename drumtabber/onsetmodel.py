@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .classes import parse_scheme
-from .errors import DrumtabberError
+from .errors import ConfigError, DrumtabberError
 from .features import FeatureConfig, compute_features
 from .score import Instrument
 
@@ -124,11 +124,34 @@ def load_onset_model(path, manager) -> OnsetModel:
     try:
         features = FeatureConfig(**meta["features"])
         backend = manager.get("model_backend", meta["backend"])
+        if not isinstance(meta["scheme"], str) or not isinstance(meta["weights"], str):
+            raise TypeError("'scheme' and 'weights' (text expected)")
         weights = meta_path.parent / meta["weights"]
-        scheme = meta["scheme"]
     except (KeyError, TypeError) as exc:
         raise DrumtabberError(f"model description lacks or mistypes {exc}", path=meta_path) from None
+    except ConfigError as exc:
+        raise DrumtabberError(f"the model's feature settings: {exc}", path=meta_path) from None
     if not weights.is_file():
         raise DrumtabberError(f"the model's weights file {weights.name} is missing", path=weights)
-    return OnsetModel(backend, backend.load(weights), features, scheme, meta.get("info", {}),
-                      meta_path.parent)
+    model = OnsetModel(backend, backend.load(weights), features, meta["scheme"],
+                       meta.get("info", {}), meta_path.parent)
+    if meta.get("classes", model.classes) != model.classes:
+        raise DrumtabberError(f"the listed classes {meta['classes']} are not the scheme's "
+                              f"{model.classes}", path=meta_path)
+    _check_shapes(model, meta_path)
+    return model
+
+
+def _check_shapes(model: OnsetModel, where: Path) -> None:
+    """The network must take the feature bands and give one activation per class."""
+    silence = np.zeros(2 * model.features.n_fft, np.float32)
+    n_bands = compute_features(silence, model.features).shape[1]
+    try:
+        out = np.asarray(model.backend.predict(model.network, np.zeros((8, n_bands), np.float32)))
+    except Exception as exc:           # the backend's own shape error
+        raise DrumtabberError(f"the network does not take the model's {n_bands} feature bands: "
+                              f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                              path=where) from None
+    if out.shape != (8, len(model.classes)):
+        raise DrumtabberError(f"the network gives {out.shape[-1]} activations per frame; the "
+                              f"class scheme has {len(model.classes)} classes", path=where)

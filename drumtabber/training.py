@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DrumtabberError
 from .features import FeatureConfig, compute_features, rows_to_targets
 from .score import Event, Score
 
@@ -51,6 +52,21 @@ def render_performance(result, kit, wav_path: Path, *, sample_rate: int = 44100,
     return rendered_onsets(midi, rows, sample_rate)
 
 
+def read_performance(midi_path: Path):
+    """:func:`~drumtabber.plugins.gm_midi.read_midi`, refusing a file it reports errors in
+    (unreadable, not MIDI, notes it cannot map): a half-read performance is a wrong label."""
+    from .findings import Severity
+    from .plugins.gm_midi import read_midi
+    result = read_midi(midi_path)
+    errors = [f for f in result.findings if f.severity == Severity.ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise DrumtabberError(f"{errors[0].code}: {errors[0].message}{more}", path=midi_path)
+    if not result.score.events:
+        raise DrumtabberError("no drum hits in this file", path=midi_path)
+    return result
+
+
 def render_example(midi_path: Path, kit, class_map, options, feature_config: FeatureConfig, *,
                    max_seconds: float | None = None, gain: float | None = None,
                    widening: str = "soft") -> Example:
@@ -58,8 +74,7 @@ def render_example(midi_path: Path, kit, class_map, options, feature_config: Fea
     for ``class_map`` (hits the scheme drops have no target)."""
     from .audio import load_audio
     from .classes import map_onset_rows
-    from .plugins.gm_midi import read_midi
-    result = read_midi(midi_path)
+    result = read_performance(midi_path)
     with tempfile.TemporaryDirectory(prefix="drumtabber-train-") as tmp:
         wav = Path(tmp) / "take.wav"
         rows = render_performance(result, kit, wav, sample_rate=feature_config.sample_rate,
@@ -70,10 +85,15 @@ def render_example(midi_path: Path, kit, class_map, options, feature_config: Fea
         rows = [r for r in rows if r["time"] < max_seconds]
     features = compute_features(samples, feature_config)
     rows = map_onset_rows(class_map, rows, options)
+    if not rows:
+        raise DrumtabberError("no drum hit of the class scheme in this file", path=midi_path)
     targets = rows_to_targets(rows, class_map.classes(options), n_frames=len(features),
                               fps=feature_config.fps, widening=widening)
     kit_name = kit if isinstance(kit, str) else kit.name
     return Example(f"{Path(midi_path).name} @ {kit_name}", features, targets, rows)
+
+
+GROOVE_COLUMNS = {"id", "split", "beat_type", "time_signature", "duration", "midi_filename"}
 
 
 def groove_files(root: Path, split: str, *, n: int | None = None, beat_type: str | None = "beat",
@@ -82,8 +102,14 @@ def groove_files(root: Path, split: str, *, n: int | None = None, beat_type: str
     ``test``), sorted by id, thinned evenly to ``n`` files so every drummer and style
     stays in; ``midi_path`` is added to each row."""
     root = Path(root)
-    with open(root / "info.csv", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["split"] == split
+    with open(root / "info.csv", newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.DictReader(fh)
+        missing = GROOVE_COLUMNS - set(reader.fieldnames or ())
+        if missing:
+            raise DrumtabberError(f"not a Groove MIDI Dataset index: no column "
+                                  f"{', '.join(sorted(missing))} (expected "
+                                  f"{', '.join(sorted(GROOVE_COLUMNS))})", path=root / "info.csv")
+        rows = [r for r in reader if r["split"] == split
                 and (beat_type is None or r["beat_type"] == beat_type)
                 and (meter is None or r["time_signature"] == meter)
                 and (max_seconds is None or float(r["duration"]) <= max_seconds)]
@@ -104,10 +130,9 @@ def performance_case(midi_path: Path, kit, folder: Path, *, drop_share: float = 
     Returns where each note of the tab sounds: sorted times (s) per instrument value.
     """
     from .plugins.ascii_tab import write_tab
-    from .plugins.gm_midi import read_midi
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    result = read_midi(midi_path)
+    result = read_performance(midi_path)
     rows = render_performance(result, kit, folder / "song.wav")
     sounding: dict[str, np.ndarray] = {}
     for row in rows:

@@ -46,11 +46,23 @@ class CnnOptions:
 
 def _keras():
     import os
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")     # TensorFlow's start-up chatter
+    import sys
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up lines (oneDNN, CPU features) ignore that setting: the first
+    # import runs with the process's stderr pointed at /dev/null.
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
     try:
         import keras
     except ImportError as exc:                      # pragma: no cover - keras is a dependency
         raise DrumtabberError(f"the keras-cnn model backend needs Keras 3: {exc}") from None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
     return keras
 
 
@@ -145,7 +157,9 @@ class KerasCnnBackend:
         try:
             return keras.saving.load_model(str(path), compile=False)
         except Exception as exc:                     # corrupt file, other format, ...
-            raise DrumtabberError(f"cannot load the Keras model: {exc}", path=path) from None
+            raise DrumtabberError(f"cannot load the Keras model: not a readable .keras (zip) "
+                                  f"model file ({type(exc).__name__}: {exc})",
+                                  path=path) from None
 
 
 @hookimpl

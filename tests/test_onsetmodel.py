@@ -54,6 +54,9 @@ def test_activation_peaks_are_local_maxima_above_the_minimum_with_subframe_times
     assert list(heights) == [0.8, 0.5]
     # parabola through 0.2, 0.8, 0.4: vertex 0.5 * (0.2 - 0.4) / (0.2 - 1.6 + 0.4) = +0.1 frame
     assert times[0] == pytest.approx(0.021) and 0.08 <= times[1] <= 0.09
+    # a hit on the very first or last frame is a peak too; NaN is no peak
+    times, _ = activation_peaks(np.array([0.9, 0.3, np.nan, 0.1, 0.6]), 100.0, 0.05)
+    assert times[0] == pytest.approx(0.0, abs=0.005) and times[-1] == pytest.approx(0.04, abs=0.005)
 
 
 def test_place_by_model_keeps_order_and_leaves_labels_without_a_peak():
@@ -64,15 +67,19 @@ def test_place_by_model_keeps_order_and_leaves_labels_without_a_peak():
     # class 1: one peak too weak, one too far from its label
     acts[:, 1] = curve_with_peaks(400, fps, {1.50: MODEL_PEAK_MIN / 2,
                                              3.00 + MODEL_WINDOW_S + 0.02: 0.9})
-    shifted = np.array([1.012, 1.02, 1.99, 1.51, 3.0, 2.5])
-    classes = [0, 0, 0, 1, 1, -1]
+    # class 0 again: two hits written at one time (crash and china) and a stroke 50 ms later
+    acts[:, 0] += curve_with_peaks(400, fps, {3.50: 0.8, 3.55: 0.8})
+    shifted = np.array([1.012, 1.02, 1.99, 1.51, 3.0, 2.5, 3.51, 3.51])
+    classes = [0, 0, 0, 1, 1, -1, 0, 0]
     refined = shifted.copy()
     placed = place_by_model(refined, shifted, acts, fps, classes)
     # both strokes of the flam land on their own peaks, in order, although both labels are
     # nearer the loud one; the lone hit moves to its peak
     assert refined[:3] == pytest.approx([1.00, 1.03, 2.00], abs=0.002)
-    assert list(placed) == [True, True, True, False, False, False]
-    assert list(refined[3:]) == list(shifted[3:])
+    assert list(placed) == [True, True, True, False, False, False, True, True]
+    assert list(refined[3:6]) == list(shifted[3:6])
+    # the two labels at one time are one stroke: neither runs off to the next one
+    assert refined[6:] == pytest.approx([3.50, 3.50], abs=0.002)
 
 
 def test_place_by_model_on_a_long_song_is_split_and_still_exact():
@@ -154,6 +161,14 @@ def test_model_folder_round_trip(bundled, manager, tmp_path):
     (lambda d: (d / "weights.keras").unlink(), "weights file weights.keras is missing"),
     (lambda d: (d / "weights.keras").write_bytes(b"\0garbage"), "cannot load the Keras model"),
     (lambda d: _edit(d, scheme="[classes]\nx = ['no_such_drum']\n"), "class scheme is broken"),
+    (lambda d: _edit(d, scheme=5), "mistypes 'scheme' and 'weights'"),
+    (lambda d: _edit(d, features={"kind": "mel", "hop_length": 0}),
+     "the model's feature settings: features.hop_length"),
+    (lambda d: _edit(d, features={"kind": "mel", "n_mels": 40, "n_fft": 1024}),
+     "the network does not take the model's 40 feature bands"),
+    (lambda d: _edit(d, scheme=_more_classes(d)), "the listed classes"),
+    (lambda d: _edit(d, scheme=_more_classes(d), classes=None),
+     "gives 7 activations per frame; the class scheme has 8 classes"),
 ])
 def test_broken_model_folders_are_clear_errors(tmp_path, manager, damage, message):
     folder = tmp_path / "m"
@@ -167,7 +182,14 @@ def test_broken_model_folders_are_clear_errors(tmp_path, manager, damage, messag
 def _edit(folder: Path, **changes):
     meta = json.loads((folder / "model.json").read_text())
     meta.update(changes)
+    meta = {k: v for k, v in meta.items() if v is not None}
     (folder / "model.json").write_text(json.dumps(meta))
+
+
+def _more_classes(folder: Path) -> str:
+    scheme = json.loads((folder / "model.json").read_text())["scheme"]
+    return scheme.replace("[drop]\nfamilies = [\"percussion\"]\n",
+                          "perc = { families = [\"percussion\"] }\n")
 
 
 @needs_fluidsynth
@@ -273,3 +295,55 @@ def test_the_model_runs_the_same_on_other_keras_backends(bundled, backend, tmp_p
     assert proc.stdout.strip().endswith(backend)
     assert np.allclose(np.load(tmp_path / "y.npy"),
                        bundled.backend.predict(bundled.network, features), atol=1e-4)
+
+
+def _piano_midi(path: Path) -> None:
+    import mido
+    mid = mido.MidiFile()
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    for note in range(60, 65):
+        track.append(mido.Message("note_on", channel=0, note=note, velocity=80, time=240))
+        track.append(mido.Message("note_off", channel=0, note=note, velocity=0, time=240))
+    mid.save(str(path))
+
+
+def test_train_onsets_skips_broken_and_non_drum_midi_with_reasons(tmp_path, run_cli):
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    (midi / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00")
+    _piano_midi(midi / "piano.mid")
+    code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "m", "--kits", "fluid-gm")
+    assert code == 1 and "Traceback" not in err
+    assert "broken.mid: skipped: DT001" in err
+    assert "piano.mid: skipped: DT101" in err
+    assert "no example could be rendered" in err and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda d: (d / "info.csv").write_text("a,b\n1,2\n"),
+     "not a Groove MIDI Dataset index: no column beat_type, duration, id, midi_filename"),
+    (lambda d: (d / "info.csv").write_text(
+        "id,split,beat_type,time_signature,duration,midi_filename\nx,test,beat,4-4,3,x.mid\n"),
+     "info.csv lists no train-split files"),
+    (lambda d: None, "no MIDI files (.mid, .midi)"),
+])
+def test_train_onsets_refuses_bad_midi_folders(tmp_path, run_cli, setup, message):
+    setup(tmp_path)
+    code, _, err = run_cli("train-onsets", tmp_path, "--out", tmp_path / "m")
+    assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_train_onsets_checks_the_output_folder_before_any_work(tmp_path, run_cli):
+    from drumtabber.training import groove_files
+    (tmp_path / "afile").write_text("x")
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    shutil.copy(groove_files(GROOVE, "train", n=1)[0]["midi_path"], midi / "a.mid")
+    code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "afile" / "sub")
+    assert code == 1 and "cannot create the folder" in err and "rendering" not in err
+
+
+def test_model_option_needs_refine(run_cli):
+    code, _, err = run_cli("align", ROOT / "alignments" / "example_shuffle.toml", "--model", "none")
+    assert code == 2 and "--model needs --refine" in err

@@ -23,20 +23,22 @@ def align_command(
                                              "estimate into this new alignment file."),
         refine: bool = typer.Option(False, "--refine", help="Move each label onto the audio "
                                     "(per-beat offsets within 100 ms, then a snap)."),
-        model: str = typer.Option("bundled", "--model", help="With --refine: the drum onset "
-                                  "model that places each label (a model folder, 'bundled' for "
-                                  "the one drumtabber ships, or 'none' for generic onsets "
-                                  "only)."),
+        model: Optional[str] = typer.Option(
+            None, "--model", help="With --refine: the drum onset model that places each label "
+            "(a model folder; 'bundled', the default, for the one drumtabber ships; 'none' for "
+            "generic onsets only)."),
 ):
     """Print the onset table (seconds, sorted by time) of an alignment file's tab."""
     if fmt not in ("csv", "json"):
         fail(f"--format must be csv or json, not {fmt!r}", 2)
     if write is not None and not auto:
         fail("--write needs --auto", 2)
+    if model is not None and not refine:
+        fail("--model needs --refine", 2)
     if auto or refine:
         from .audio_align import auto_or_refine
         auto_or_refine(ctx, alignment_file, audio_dir, auto=auto, refine=refine, write=write,
-                       fmt=fmt, model=model)
+                       fmt=fmt, model=model or "bundled")
         return
     from ..align import ONSET_COLUMNS, align, load_alignment
     from ..tables import format_rows

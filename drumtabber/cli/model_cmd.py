@@ -36,7 +36,7 @@ def _render_job(job):
         ex = render_example(path, kit, class_map, None, FeatureConfig(**MODEL_FEATURES),
                             max_seconds=max_seconds, gain=gain)
     except (DrumtabberError, OSError, ValueError) as exc:
-        return str(path), f"{exc}"
+        return str(path), getattr(exc, "message", None) or str(exc)
     return ex.name, (ex.features, ex.targets)
 
 
@@ -92,7 +92,13 @@ def train_onsets_command(
         fail(f"not a folder: {midi_dir}")
     paths = midi_files(midi_dir, files or None)
     if not paths:
-        fail(f"no MIDI files in {midi_dir}")
+        fail(f"{midi_dir / 'info.csv'} lists no train-split files" if
+             (midi_dir / "info.csv").is_file() else f"no MIDI files (.mid, .midi) in {midi_dir}")
+    created = not out.exists()
+    try:                                    # before hours of work, not after
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out {out}: cannot create the folder: {exc.strerror}")
     rng = np.random.default_rng(seed)
     work = [(p, kit, float(rng.uniform(0.2, 0.8)), max_seconds) for p in paths for kit in chosen]
     typer.echo(f"rendering {len(paths)} MIDI files with {len(chosen)} kits", err=True)
@@ -107,6 +113,8 @@ def train_onsets_command(
         if isinstance(problem, str):
             typer.echo(f"warning: {name}: skipped: {problem}", err=True)
     if not examples:
+        if created:
+            out.rmdir()
         fail("no example could be rendered")
     features = FeatureConfig(**MODEL_FEATURES)
     network = backend.build(features.n_mels, examples[0][1].shape[1], options)

@@ -54,8 +54,64 @@ def by_instrument(times, instruments) -> dict:
     return {k: np.sort(v) for k, v in out.items()}
 
 
-def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_share: float = 0.0
-            ) -> tuple[dict, dict, dict]:
+def backing_midi(seconds: float, bpm: float, seed: int):
+    """A band without drums, as General MIDI: a chord per bar on piano (program 0) and strings
+    (48), the root and fifth on distorted guitar (30) every beat, eighth notes on bass (33),
+    with a little human timing."""
+    import mido
+    rng = np.random.default_rng(seed)
+    tpq = 480
+    events = []
+
+    def note(t, channel, key, length, velocity):
+        events.append((max(0, t), "note_on", channel, key, velocity))
+        events.append((max(0, t) + length - 10, "note_off", channel, key, 0))
+
+    for bar in range(int(seconds * bpm / 60 / 4) + 1):
+        root = 40 + int(rng.integers(0, 12))
+        for beat in range(4):
+            t = (bar * 4 + beat) * tpq
+            for key in (root + 12, root + 19):
+                note(t + int(rng.normal(0, 15)), 2, key, tpq, int(rng.integers(70, 100)))
+            for half in (0, 1):
+                note(t + half * tpq // 2, 1, root + (7 if beat == 3 and half else 0), tpq // 2, 90)
+            if beat % 2 == 0:
+                for key in (root + 12, root + 16, root + 19):
+                    note(t + int(rng.normal(0, 15)), 0, key, 2 * tpq, int(rng.integers(60, 90)))
+        for key in (root + 24, root + 28, root + 31):
+            note(bar * 4 * tpq, 3, key, 4 * tpq, 60)
+    mid = mido.MidiFile(ticks_per_beat=tpq)
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    track.append(mido.MetaMessage("set_tempo", tempo=int(round(60e6 / bpm))))
+    for channel, program in ((0, 0), (1, 33), (2, 30), (3, 48)):
+        track.append(mido.Message("program_change", channel=channel, program=program))
+    now = 0
+    for t, kind, channel, key, velocity in sorted(events):
+        track.append(mido.Message(kind, channel=channel, note=key, velocity=velocity,
+                                  time=t - now))
+        now = t
+    return mid
+
+
+def mix_backing(wav: Path, bpm: float, level: float, seed: int) -> None:
+    """Mix a band (:func:`backing_midi`, FluidR3 GM) under the drums of ``wav`` at ``level``
+    times the drums' RMS."""
+    import soundfile
+    from drumtabber.audio import load_audio
+    from drumtabber.render import render_audio
+    drums, rate = load_audio(wav)
+    band_wav = render_audio(backing_midi(len(drums) / rate + 1, bpm, seed), "fluid-gm",
+                            sample_rate=rate, out_path=wav.with_name("band.wav"))
+    band, _ = load_audio(band_wav, sample_rate=rate)
+    band = np.pad(band, (0, max(0, len(drums) - len(band))))[:len(drums)]
+    band *= level * np.sqrt(np.mean(drums ** 2)) / max(1e-9, float(np.sqrt(np.mean(band ** 2))))
+    mix = drums + band
+    soundfile.write(wav, mix / max(1.0, float(np.abs(mix).max())), rate, subtype="FLOAT")
+
+
+def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_share: float = 0.0,
+            backing: float = 0.0) -> tuple[dict, dict, dict]:
     from drumtabber.align import align, load_alignment
     from drumtabber.audio import load_audio
     from drumtabber.autoalign import refine_labels
@@ -66,6 +122,8 @@ def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_sha
     truth = performance_case(info["midi_path"], kit, tmp, drop_share=drop_share,
                              seed=zlib.crc32(info["id"].encode()))
     wav = tmp / "song.wav"
+    if backing:
+        mix_backing(wav, float(info["bpm"]), backing, seed=zlib.crc32(info["id"].encode()))
     alignment, _ = load_alignment(tmp / "song.toml")
     aligned = align(alignment, manager)
     label_times = np.array([r["time"] for r in aligned.rows])
@@ -91,6 +149,9 @@ def main():
     parser.add_argument("--drop-share", type=float, default=0.0,
                         help="leave this share of the notes (at random) out of the tab; the "
                         "labels of the rest are compared with their performed times")
+    parser.add_argument("--backing", type=float, default=0.0,
+                        help="mix a band without drums (piano, bass, guitar, strings) under the "
+                        "drums at this many times their RMS level (0: drums alone)")
     parser.add_argument("--model", default="bundled",
                         help="onset model folder for the refinement, 'bundled' or 'none'")
     args = parser.parse_args()
@@ -111,7 +172,7 @@ def main():
     for info in files:
         with tempfile.TemporaryDirectory() as tmp:
             before, after, n = run_one(info, args.kit, Path(tmp), manager, onset_model,
-                                       args.drop_share)
+                                       args.drop_share, args.backing)
         totals["before"].append(before)
         totals["after"].append(after)
         print(f"{info['id']:<44}{n['labels']:>7} | {before['median_ms']:>14.1f}"

@@ -45,6 +45,9 @@ MODEL_WINDOW_S = 0.080
 # A move across the whole window costs this much activation, so a far move needs a strong
 # peak (a soft ghost note the model misses does not take a weak stray peak 70 ms away).
 MODEL_MOVE_COST = 0.1
+# The whole-song shift scan on a model's activations takes each curve's maximum within this
+# distance, so labels a little off their strokes still count.
+SCAN_WIDEN_S = 0.030
 # A moved label must end up this close to an onset the detector found.
 VERIFY_S = 0.015
 # Rejection: the song is implausible when the median per-beat offset is beyond this ...
@@ -185,12 +188,18 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         unconfirmed = ((refined != shifted) & ~by_model
                        & (nearest_distances(refined, onsets) > VERIFY_S))
         refined[unconfirmed] = shifted[unconfirmed]
-    if families is not None and bands is not None and len(onsets):
+    if model is not None:           # the model's own classes tell a shifted tab best
+        shift, gain = shift_scan(labels, np.asarray(model[2]), _scan_curves(*model[:2]),
+                                 window_s=MAX_BEAT_OFFSET_S)
+    elif families is not None and bands is not None and len(onsets):
         shift, gain = shift_scan(labels, np.asarray(families), bands, window_s=MAX_BEAT_OFFSET_S)
     else:
         shift, gain = 0.0, 1.0
     near = nearest_distances(refined, onsets)
-    matched = float(np.mean(near <= 0.020)) if len(labels) else 0.0
+    # a label is on the audio when an onset is close, or when the model found its stroke
+    # close to where the per-beat correction put it
+    on_stroke = by_model & (np.abs(refined - shifted) <= 0.020)
+    matched = float(np.mean((near <= 0.020) | on_stroke)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0
     at_limit = (float(np.mean(np.abs(beat_offsets[labelled]) >= MAX_BEAT_OFFSET_S - OFFSET_STEP_S))
@@ -216,6 +225,16 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         reason = (f"only {matched:.0%} of labels have an onset within 20 ms after refinement "
                   f"(need {MIN_SHARE_MATCHED:.0%})")
     return RefineResult(refined, beats, beat_offsets, refined - labels, not reason, reason, stats)
+
+
+def _scan_curves(activations: np.ndarray, fps: float) -> tuple:
+    """A model's activations as :func:`~drumtabber.check.shift_scan` curves keyed by class
+    index, each widened to its maximum within ``SCAN_WIDEN_S`` (a played note sits off the
+    grid; the scan asks where the strokes are, not how exactly)."""
+    from scipy.ndimage import maximum_filter1d
+    size = 2 * int(round(SCAN_WIDEN_S * fps)) + 1
+    return (np.arange(len(activations)) / fps,
+            {c: maximum_filter1d(activations[:, c], size) for c in range(activations.shape[1])})
 
 
 def activation_peaks(curve: np.ndarray, fps: float, minimum: float) -> tuple[np.ndarray, np.ndarray]:

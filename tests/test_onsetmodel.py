@@ -347,3 +347,39 @@ def test_train_onsets_checks_the_output_folder_before_any_work(tmp_path, run_cli
 def test_model_option_needs_refine(run_cli):
     code, _, err = run_cli("align", ROOT / "alignments" / "example_shuffle.toml", "--model", "none")
     assert code == 2 and "--model needs --refine" in err
+
+
+@pytest.fixture(scope="module")
+def groove_case(tmp_path_factory):
+    """A Groove test-split performance (drummer1/eval_session/5, 138 BPM funk) rendered with
+    AVL Black Pearl, with its quantised tab and alignment."""
+    from drumtabber.training import groove_files, performance_case
+    folder = tmp_path_factory.mktemp("groove_case")
+    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[1]
+    performance_case(info["midi_path"], "avl-black-pearl", folder)
+    text = (folder / "song.toml").read_text()
+    bpm = float(re.search(r"bpm = ([\d.]+)", text).group(1))
+    first = float(re.search(r"first_note_s = ([\d.]+)", text).group(1))
+    return folder, text, bpm, first
+
+
+@needs_fluidsynth
+@pytest.mark.parametrize("change, accepted", [
+    (lambda bpm, first: (None, None), True),
+    (lambda bpm, first: (None, first + 60 / bpm), False),          # a beat late
+    (lambda bpm, first: (None, first + 30 / bpm), False),          # an eighth late
+    (lambda bpm, first: (bpm + 1, None), False),                   # 1 BPM off
+    (lambda bpm, first: (2 * bpm, None), False),                   # twice the tempo
+])
+def test_refine_with_the_model_rejects_wrong_alignments(groove_case, run_cli, tmp_path, change,
+                                                        accepted):
+    folder, text, bpm, first = groove_case
+    new_bpm, new_first = change(bpm, first)
+    if new_bpm is not None:
+        text = text.replace(f"bpm = {bpm:.4f}", f"bpm = {new_bpm:.4f}")
+    if new_first is not None:
+        text = text.replace(f"first_note_s = {first:.3f}", f"first_note_s = {new_first:.3f}")
+    (tmp_path / "song.toml").write_text(text.replace('"song.txt"', f'"{folder / "song.txt"}"'))
+    code, _, err = run_cli("align", tmp_path / "song.toml", "--refine", "--audio-dir", folder)
+    assert (code == 0) == accepted, err
+    assert accepted or "refinement rejected" in err

@@ -117,7 +117,7 @@ def train_onsets_command(
             out.rmdir()
         fail("no example could be rendered")
     features = FeatureConfig(**MODEL_FEATURES)
-    network = backend.build(features.n_mels, examples[0][1].shape[1], options)
+    network = backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options)
     history = backend.train(network, examples, options,
                             log=lambda m: typer.echo(m, err=True))
     info = {"midi": str(midi_dir), "files": len(paths), "kits": chosen,

@@ -47,7 +47,7 @@ SETTINGS = {s.key: s for s in [
     Setting("features.bands_per_octave", "int", 12, "bands per octave of logfilt features"),
     Setting("features.diff", "bool", False, "append the positive first-order difference"),
     Setting("classes.scheme", "str", "drumtabber", "class-mapping scheme name"),
-    Setting("training.backend", "str", "keras", "model backend name"),
+    Setting("training.backend", "str", "keras-cnn", "model backend name (train-onsets --backend)"),
     Setting("training.epochs", "int", 50, "training epochs"),
     Setting("training.batch_size", "int", 32, "training batch size"),
 ]}

@@ -53,7 +53,9 @@ def train_onsets_command(
                                             "spread evenly (0: all)."),
         max_seconds: float = typer.Option(40.0, "--max-seconds", help="Use at most this "
                                           "much of each performance."),
-        backend_name: str = typer.Option("keras-cnn", "--backend", help="Model backend."),
+        backend_name: Optional[str] = typer.Option(
+            None, "--backend", help="Model backend (default: the training.backend setting, "
+            "keras-cnn)."),
         option: List[str] = typer.Option([], "--option", "-o", help="Backend option "
                                          "KEY=VALUE (repeatable), e.g. -o epochs=12."),
         jobs: int = typer.Option(1, "--jobs", help="Render in this many processes."),
@@ -81,7 +83,7 @@ def train_onsets_command(
              f"{', '.join(KITS)}", 2)
     if max_seconds <= 0 or jobs < 1 or (files is not None and files < 0):
         fail("--max-seconds and --jobs must be above 0, --files 0 or more", 2)
-    backend = st.manager.get("model_backend", backend_name)
+    backend = st.manager.get("model_backend", backend_name or st.config["training.backend"])
     try:
         seeded = {"seed": seed} if "seed" in backend.Options.__dataclass_fields__ else {}
         options = build_options(backend, {**seeded, **_parse_options(option)},

@@ -5,29 +5,58 @@ import dataclasses
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Collection, Protocol, runtime_checkable
 
 from .errors import ConfigError
 from .findings import Finding
-from .score import Score
+from .score import Instrument, Meter, Score
+from .tempo import TempoMap
 
 # The component kinds, in the order ``drumtabber-data plugins`` lists them, with the hook
-# that registers each.
+# that registers each and the protocol each component follows (below).
 KINDS = {
     "tab_parser": "register_tab_parsers",
+    "tab_writer": "register_tab_writers",
+    "alignment_reader": "register_alignment_readers",
     "class_map": "register_class_maps",
+    "kit": "register_kits",
     "augmenter": "register_augmenters",
     "exporter": "register_exporters",
     "model_backend": "register_model_backends",
+    "model": "register_models",
 }
 
 
 @dataclass
+class ParseHints:
+    """What an alignment file tells a tab's parser: extra labels and meter changes.
+
+    ``legend`` maps a tab label to instrument words (``{"G": "china"}``), read after the
+    file's own legend; ``meters`` maps a 1-based bar in playing order (repeats expanded, as
+    alignment files count bars) to the meter that starts there.  A parser uses what applies
+    to its format and ignores the rest.
+    """
+
+    legend: dict[str, str] = field(default_factory=dict)
+    meters: dict[int, Meter] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.legend or self.meters)
+
+
+@dataclass
 class ParseResult:
-    """What a tab parser returns: the score and every finding about the file."""
+    """What a tab parser returns: the score and every finding about the file.
+
+    Sources with their own timing (MIDI now, rhythm-game charts later) also give the tempo
+    map of the score and ``performed_s``, the performed onset time in seconds of each of
+    ``score.events`` (same order).
+    """
 
     score: Score
     findings: list[Finding] = field(default_factory=list)
+    tempo_map: TempoMap | None = None
+    performed_s: list[float] | None = None
 
 
 @runtime_checkable
@@ -40,10 +69,122 @@ class Component(Protocol):
 @runtime_checkable
 class TabParser(Component, Protocol):
     """``parse`` gets the decoded text, or the file's bytes when the parser sets
-    ``binary = True``; optional ``suffixes`` (file endings scanned in folders) and
-    ``write(score, dropped=None) -> str``."""
+    ``binary = True``, and the alignment file's :class:`ParseHints` (possibly empty);
+    optional ``suffixes``: file endings scanned in folders."""
 
-    def parse(self, text: str | bytes, *, path: Path, options: Any = None) -> ParseResult: ...
+    def parse(self, text: str | bytes, *, path: Path, options: Any = None,
+              hints: ParseHints | None = None) -> ParseResult: ...
+
+
+@runtime_checkable
+class TabWriter(Component, Protocol):
+    """Writes a score as tab text that the parser of the same name reads back.  Hits it
+    cannot write are described, one line each, in ``dropped`` (a list given by the caller)."""
+
+    def write(self, score: Score, *, dropped: list | None = None) -> str: ...
+
+
+@runtime_checkable
+class AlignmentReader(Component, Protocol):
+    """Reads another project's alignment or song files (``suffixes``, e.g. ``.json``) into an
+    :class:`~drumtabber.alignment.files.Alignment`; problems go to ``reader.findings``
+    (a :class:`~drumtabber.alignment.files.TableReader` over the file's text)."""
+
+    suffixes: tuple
+
+    def read(self, text: str, *, path: Path, reader) -> Any: ...
+
+
+@runtime_checkable
+class ClassMap(Component, Protocol):
+    """A class-mapping scheme (see :mod:`drumtabber.classes`)."""
+
+    def classes(self, options) -> list[str]: ...
+
+    def map_event(self, instrument: Instrument, articulations: frozenset, velocity: int,
+                  options) -> tuple[str, ...]: ...
+
+    def drops(self, options) -> Collection: ...
+
+
+@runtime_checkable
+class Kit(Component, Protocol):
+    """A sampled drum kit that renders drum MIDI to audio.
+
+    ``channel``, ``bank`` and ``program`` select it in a MIDI file; ``key_for`` gives the key
+    that plays an instrument; ``installed`` says whether its samples are on this machine and
+    ``install_hint`` how to get them; ``render`` writes the audio of a ``mido.MidiFile``
+    (under a temporary name, renamed when complete) and ``note_samples`` says at which sample
+    of that render each note-on starts to sound: ``[(tick, key, sample), ...]``.
+    """
+
+    channel: int
+    bank: int
+    program: int
+
+    @property
+    def installed(self) -> bool: ...
+
+    def install_hint(self) -> str: ...
+
+    def key_for(self, instrument: Instrument) -> int: ...
+
+    def render(self, midi, *, sample_rate: int, out_path: Path, gain: float) -> Path: ...
+
+    def note_samples(self, midi, sample_rate: int) -> list[tuple[int, int, int]]: ...
+
+
+@runtime_checkable
+class Augmenter(Component, Protocol):
+    """Changes audio and its onset table together, so the labels stay right: returns the new
+    samples and onset table (:mod:`drumtabber.onset_table`)."""
+
+    def apply(self, samples, sample_rate: int, onsets, rng, options) -> tuple: ...
+
+
+@runtime_checkable
+class Exporter(Component, Protocol):
+    """Writes training examples (features, frame targets, onset tables) in one file format
+    under a folder; returns the files written."""
+
+    def export(self, examples, out_dir: Path, options) -> list[Path]: ...
+
+
+@runtime_checkable
+class ModelBackend(Component, Protocol):
+    """Builds, trains, runs and stores one kind of network (``suffix``: its weights file's
+    ending); the core never sees the network itself."""
+
+    suffix: str
+
+    def build(self, n_bands: int, n_classes: int, options) -> Any: ...
+
+    def train(self, network, examples, options, log=print) -> dict: ...
+
+    def predict(self, network, features) -> Any: ...
+
+    def save(self, network, path: Path) -> None: ...
+
+    def load(self, path: Path) -> Any: ...
+
+
+@runtime_checkable
+class ModelFolder(Component, Protocol):
+    """A named, trained model folder that ships with a plugin (``--model NAME``)."""
+
+    path: Path
+
+
+# The protocol of each kind, for contract tests and ``plugins``.
+PROTOCOLS = {"tab_parser": TabParser, "tab_writer": TabWriter,
+             "alignment_reader": AlignmentReader, "class_map": ClassMap, "kit": Kit,
+             "augmenter": Augmenter, "exporter": Exporter, "model_backend": ModelBackend,
+             "model": ModelFolder}
+
+
+@dataclass
+class NoOptions:
+    """Options of a component that has none."""
 
 
 def build_options(component, values: dict | None = None, *, source: str = "options"):

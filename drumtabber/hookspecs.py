@@ -3,7 +3,7 @@
 Registration hooks receive a ``register`` callback: the core owns the registries, so a
 duplicate component name is an error naming both plugins.  A component is any object with a
 ``name`` (str), a one-line ``description`` (str) and an ``Options`` dataclass type (may have
-no fields); see :mod:`drumtabber.components` for the protocol of each kind.
+no fields); :mod:`drumtabber.components` holds the protocol of each kind.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def register_tab_parsers(register):
     """Call ``register(parser)`` for each tab-format parser this plugin provides.
 
     A parser has ``name``, ``description``, ``Options``, and
-    ``parse(text, *, path, options) -> ParseResult`` (``bytes`` instead of text for a parser
-    with ``binary = True``); see :class:`drumtabber.components.TabParser`.
+    ``parse(text, *, path, options, hints) -> ParseResult`` (``bytes`` instead of text for a
+    parser with ``binary = True``); see :class:`drumtabber.components.TabParser`.
     """
 
 
@@ -35,8 +35,26 @@ def choose_tab_parser(path, text):
 
 
 @hookspec
+def register_tab_writers(register):
+    """Call ``register(writer)`` for each tab format this plugin can write
+    (:class:`drumtabber.components.TabWriter`)."""
+
+
+@hookspec
+def register_alignment_readers(register):
+    """Call ``register(reader)`` for each foreign alignment-file format this plugin reads
+    (:class:`drumtabber.components.AlignmentReader`; the core reads TOML itself)."""
+
+
+@hookspec
 def register_class_maps(register):
     """Call ``register(class_map)`` for each class-mapping scheme this plugin provides."""
+
+
+@hookspec
+def register_kits(register):
+    """Call ``register(kit)`` for each drum kit this plugin can render with
+    (:class:`drumtabber.components.Kit`)."""
 
 
 @hookspec
@@ -52,6 +70,24 @@ def register_exporters(register):
 @hookspec
 def register_model_backends(register):
     """Call ``register(backend)`` for each model backend this plugin provides."""
+
+
+@hookspec
+def register_models(register):
+    """Call ``register(model)`` for each trained model folder this plugin ships
+    (:class:`drumtabber.components.ModelFolder`: ``name``, ``description``, ``Options``,
+    ``path``)."""
+
+
+@hookspec(firstresult=True)
+def list_performances(folder):
+    """Return the performances of a collection of drum MIDI files in ``folder`` (a
+    :class:`pathlib.Path`), or None when this plugin does not know the collection.
+
+    A list of dicts, one per file, sorted by ``id``: ``id``, ``midi_path`` (a Path),
+    ``split`` (``train``, ``validation`` or ``test``) and whatever else the collection says
+    (``kind``: beat or fill, ``meter``, ``duration_s``, ``bpm``, ``drummer``, ``style``).
+    """
 
 
 @hookspec

@@ -9,13 +9,13 @@ effective setting and where it came from.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .components import coerce_value
 from .errors import ConfigError
+from .textio import key_line
 
 ENV_PREFIX = "DRUMTABBER_"
 CONFIG_FILE = "drumtabber.toml"
@@ -48,6 +48,7 @@ SETTINGS = {s.key: s for s in [
     Setting("features.diff", "bool", False, "append the positive first-order difference"),
     Setting("classes.scheme", "str", "drumtabber", "class-mapping scheme name"),
     Setting("training.backend", "str", "keras-cnn", "model backend name (train-onsets --backend)"),
+    Setting("training.classes", "str", "onsets", "class scheme of trained onset models (a TOML scheme)"),
     Setting("training.epochs", "int", 50, "training epochs"),
     Setting("training.batch_size", "int", 32, "training batch size"),
 ]}
@@ -87,14 +88,10 @@ def _load_toml(path: Path) -> dict:
 
 
 def _line_of(path: Path, key: str) -> int | None:
-    leaf = key.rsplit(".", 1)[-1]
     try:
-        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if re.match(rf"\s*{re.escape(leaf)}\s*=", line):
-                return no
-    except OSError:
-        pass
-    return None
+        return key_line(path.read_text(encoding="utf-8").splitlines(), key)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 class Config:

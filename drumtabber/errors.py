@@ -10,8 +10,9 @@ class DrumtabberError(Exception):
     """Base class of every error drumtabber raises on bad input or a failed job."""
 
     def __init__(self, message: str, *, path=None, line: int | None = None,
-                 column: int | None = None):
+                 column: int | None = None, code: str | None = None):
         self.message = message
+        self.code = code              # the finding code this error becomes, when it has one
         self.path = path
         self.line = line
         self.column = column

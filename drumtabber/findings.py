@@ -73,3 +73,8 @@ class Finding:
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
+
+
+def has_errors(findings) -> bool:
+    """Whether any finding is an error."""
+    return any(f.severity == Severity.ERROR for f in findings)

@@ -97,10 +97,10 @@ class TempoMap:
             if qb == qa or tb <= ta:
                 raise AlignmentError(f"anchors must increase in both position and time: "
                                      f"{float(ta):g} s at quarter {qa} then {float(tb):g} s "
-                                     f"at quarter {qb}")
+                                     f"at quarter {qb}", code="DT204")
         if qpm is None:
             if len(anchors) < 2:
-                raise AlignmentError("no tempo: give a BPM or at least two anchors")
+                raise AlignmentError("no tempo: give a BPM or at least two anchors", code="DT201")
         if qpm is None and len(anchors) >= 2:     # extrapolate with the anchors' own tempo
             (qa, ta), (qb, tb) = anchors[0], anchors[1]
             (qy, ty), (qz, tz) = anchors[-2], anchors[-1]
@@ -128,7 +128,8 @@ class TempoMap:
             t = pieces[-1].time(q)
             if kind == 0:
                 if value <= 0:
-                    raise AlignmentError(f"tempo must be above 0 BPM, found {float(value):g}")
+                    raise AlignmentError(f"tempo must be above 0 BPM, found {float(value):g}",
+                                         code="DT205")
                 pieces.append(_Piece(q, q, t, value, Fraction(0)))
                 busy_until = None
             else:
@@ -137,7 +138,7 @@ class TempoMap:
                     raise AlignmentError(f"ramp must end after it starts (quarter {q} to {q_end})")
                 if r0 <= 0 or r1 <= 0:
                     raise AlignmentError(f"ramp reaches 0 BPM or below ({float(r0):g} -> "
-                                         f"{float(r1):g})")
+                                         f"{float(r1):g})", code="DT205")
                 ramp = _Piece(q, q, t, r0, (r1 - r0) / (q_end - q))
                 pieces.append(ramp)
                 pieces.append(_Piece(q_end, q_end, ramp.time(q_end), r1, Fraction(0)))

@@ -38,3 +38,25 @@ def read_text(path: Path) -> tuple[str | None, list[Finding]]:
     except OSError as exc:
         return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.strerror or exc}")]
     return decode_bytes(data, path=str(path))
+
+
+def key_line(lines: list[str], key: str, *, table: str | None = None, index: int = 0,
+             start: int = 1) -> int | None:
+    """The 1-based line where ``key`` is set (``key = ...`` in TOML, ``"key": ...`` in JSON,
+    or the header ``[table.key]``), searched from the ``index``-th ``[table]`` /
+    ``[[table]]`` header when ``table`` is given, else from line ``start``; None when absent.
+    Only the last part of a dotted key is looked for."""
+    import re
+    if table:
+        headers = [i + 1 for i, text in enumerate(lines)
+                   if re.match(rf"\s*\[+\s*{re.escape(table)}\s*\]+", text)]
+        if index < len(headers):
+            start = headers[index]
+    leaf = key.rsplit(".", 1)[-1]
+    setting = re.compile(rf"""^\s*(["']?){re.escape(leaf)}\1\s*[=:]""")
+    header = (re.compile(rf"^\s*\[\s*{re.escape(table)}\.\s*(['\"]?){re.escape(leaf)}\1\s*\]")
+              if table else None)
+    for no in range(max(start, 1), len(lines) + 1):
+        if setting.match(lines[no - 1]) or (header and header.match(lines[no - 1])):
+            return no
+    return None

@@ -14,8 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import drumtabber.plugins.ascii_tab as ascii_plugin
+from drumtabber.components import ParseHints, TabParser, TabWriter
 from drumtabber.findings import CODES
-from drumtabber.plugins.ascii_tab import grid_from_count, grid_from_width, parse_tab, write_tab
+from drumtabber.plugins.ascii_tab import (AsciiTabOptions, grid_from_count, grid_from_width,
+                                          parse_tab, write_tab)
 from drumtabber.score import Articulation as A
 from drumtabber.score import Bar, Event, Instrument as I, Meter, Score, velocity_for
 from drumtabber.textio import read_text
@@ -564,3 +567,89 @@ def test_repeat_a_named_section():
     score = parse("Chorus x2\nHH|x-x-x-x-|\n\nVerse\nSD|o-o-o-o-|\n\nChorus again\n").score
     assert [b.written_bar for b in score.bars] == [1, 1, 2, 1, 1]
     assert "DT107" in codes(parse("HH|x-x-x-x-|\n\nRepeat bridge\n"))
+
+
+# -- hints from alignment files and the plugin's components -------------------------------
+UNKNOWN_LABEL = "ZZ|x---x---x---x---|\nSD|----o-------o---|\n"
+
+
+def test_legend_hints_read_like_the_legend_option():
+    plain = parse(UNKNOWN_LABEL)
+    assert "DT101" in codes(plain)
+    hinted = parse_tab(UNKNOWN_LABEL, path="t.txt", hints=ParseHints(legend={"ZZ": "china"}))
+    assert hinted == parse_tab(UNKNOWN_LABEL, path="t.txt",
+                               options=AsciiTabOptions(legend="ZZ = china"))
+    assert "DT101" not in codes(hinted)
+    assert {e.instrument for e in hinted.score.events} == {I.CHINA, I.SNARE}
+    # hints add to the legend option and are read after it
+    both = parse_tab("ZZ|x---|\nQQ|-o--|\nSD|--o-|\n", path="t.txt",
+                     options=AsciiTabOptions(legend="ZZ = china\nQQ = splash"),
+                     hints=ParseHints(legend={"QQ": "cowbell"}))
+    assert [e.instrument for e in both.score.sorted_events()] == [I.CHINA, I.COWBELL, I.SNARE]
+
+
+# Bar 2 is written once in 7/8 (14 columns) and played twice: playing bar 3 is its second pass.
+REPEATED_7_8 = [
+    "  |----------------|------x2------|\n"
+    "HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-|\n"
+    "BD|o-------o-------|o-----o-------|\n",
+    "HH|x-x-x-x-x-x-x-x-|:x-x-x-x-x-x-x-:|\n"
+    "BD|o-------o-------|:o-----o-------:|\n",
+]
+
+
+@pytest.mark.parametrize("text", REPEATED_7_8)
+def test_meter_hints_count_playing_bars_and_move_to_the_written_bar(text):
+    plain = parse(text)
+    assert [(b.written_bar, b.repeat_pass) for b in plain.score.bars] == [(1, 1), (2, 1), (2, 2)]
+    assert "DT108" in codes(plain)                       # 14 columns do not fit 4/4
+    hinted = parse_tab(text, path="t.txt", hints=ParseHints(meters={3: Meter(7, 8)}))
+    assert hinted == parse_tab(text, path="t.txt", options=AsciiTabOptions(meters="2=7/8"))
+    assert [b.meter for b in hinted.score.bars] == [Meter(4, 4), Meter(7, 8), Meter(7, 8)]
+    assert "DT108" not in codes(hinted)
+    # what the core did before hints: legend option, a first reading, then written bars
+    first = parse_tab(text, path="t.txt")
+    meters = f"{first.score.bars[3 - 1].written_bar}=7/8"
+    assert hinted == parse_tab(text, path="t.txt", options=AsciiTabOptions(meters=meters))
+    # the playing bar is not the written bar: "3=7/8" names a bar the tab does not write
+    assert parse_tab(text, path="t.txt", options=AsciiTabOptions(meters="3=7/8")) == plain
+    # a hinted bar past the end of the tab is left to the alignment stage to report
+    assert parse_tab(text, path="t.txt", hints=ParseHints(meters={9: Meter(7, 8)})) == plain
+    assert parse_tab(text, path="t.txt", hints=ParseHints()) == plain
+
+
+def test_parser_and_writer_components():
+    [parser] = _registered(ascii_plugin.register_tab_parsers)
+    [writer] = _registered(ascii_plugin.register_tab_writers)
+    assert parser.name == writer.name == "ascii" and writer.description
+    assert isinstance(parser, TabParser) and isinstance(writer, TabWriter)
+    assert not hasattr(parser, "write")
+    assert writer.Options().bars_per_line == 4
+    assert ascii_plugin.choose_tab_parser(Path("t.txt"), UNKNOWN_LABEL) == "ascii"
+    hints = ParseHints(legend={"ZZ": "china"})
+    assert parser.parse(UNKNOWN_LABEL, path="t.txt", hints=hints) == parse_tab(
+        UNKNOWN_LABEL, path="t.txt", hints=hints)
+
+
+def test_writer_component_round_trips_a_real_tab():
+    # ../shared/data/tabs/may3beta_tab.txt: the seed project's sample tab
+    # (mayhemsloth/Drum-Tabber, sample_dataset/may3beta_tab.txt; see ../shared/data/README.md)
+    [writer] = _registered(ascii_plugin.register_tab_writers)
+    score, _ = parse_file("may3beta_tab.txt")
+    dropped = []
+    text = writer.write(score, dropped=dropped)
+    assert dropped == [] and text == write_tab(score)
+    again = parse(text)
+    assert not [f for f in again.findings if f.severity.value != "info"]
+    # identical hits of two source lines (C2 and C3, both the second crash) are written once
+    assert set(again.score.musical_content()[1]) == set(score.musical_content()[1])
+    assert again.score.musical_content()[0] == score.musical_content()[0]
+    narrow = writer.write(score, options=writer.Options(bars_per_line=2))
+    assert narrow == write_tab(score, bars_per_line=2)
+    assert parse(narrow).score.musical_content() == again.score.musical_content()
+
+
+def _registered(hook) -> list:
+    found = []
+    hook(found.append)
+    return found

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import SHARED_TABS
 from drumtabber.findings import CODES, Finding, Severity
 from drumtabber.plugin_manager import PluginManager
-from drumtabber.plugins import _ascii_vocab as V
+from drumtabber.plugins.ascii_tab import vocab as V
 from drumtabber.plugins.ascii_tab import AsciiTabOptions, parse_tab
 from drumtabber.validate import parse_file, validate_paths
 

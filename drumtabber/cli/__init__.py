@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import DrumtabberError, UnknownComponentError
+from ..extras import MissingExtraError, missing_extra
 
 app = typer.Typer(
     name="drumtabber-data", no_args_is_help=True, add_completion=False,
@@ -79,6 +80,17 @@ def check_output(path: Optional[Path], *, suffixes: tuple, force: bool, option: 
         fail(f"{path} exists (use --force to overwrite)")
 
 
+def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
+    """``KEY=VALUE`` option values as a dict; a malformed one is wrong usage (exit 2)."""
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"{option} expects KEY=VALUE, found {pair!r}", 2)
+        values[key.strip()] = value.strip()
+    return values
+
+
 from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
 from . import model_cmd, render_cmd  # noqa: E402,F401
 
@@ -120,8 +132,14 @@ def main(argv: list[str] | None = None) -> None:
         app.registered_commands[:] = _BUILTIN_COMMANDS     # drop a previous call's plugins
         get_plugin_manager(dirs).add_commands(app)
         app(args=argv, prog_name="drumtabber-data")
-    except UnknownComponentError as exc:      # a name given on the command line: wrong usage
+    except (UnknownComponentError, MissingExtraError) as exc:   # wrong usage or set-up
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:        # an optional extra that is not installed
+        problem = missing_extra(exc.name)
+        if problem is None:
+            raise
+        typer.echo(f"error: {problem}", err=True)
         sys.exit(2)
     except DrumtabberError as exc:
         typer.echo(f"error: {exc}", err=True)

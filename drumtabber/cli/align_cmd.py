@@ -1,13 +1,19 @@
 """``align`` and ``import-seed``: onset tables from alignment files; the seed's JSON in."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from ..alignment import alignment_to_toml, load_alignment, load_song
 from ..findings import Severity
-from . import app, fail, state
+from ..onset_table import ONSET_COLUMNS, format_table
+from . import app, check_output, fail, state
+
+# The columns ``align`` prints, in this order.
+ONSET_OUTPUT = list(ONSET_COLUMNS)
 
 
 @app.command("align")
@@ -35,27 +41,70 @@ def align_command(
         fail("--write needs --auto", 2)
     if model is not None and not refine:
         fail("--model needs --refine", 2)
-    if auto or refine:
-        from .audio_align import auto_or_refine
-        auto_or_refine(ctx, alignment_file, audio_dir, auto=auto, refine=refine, write=write,
-                       fmt=fmt, model=model or "bundled")
-        return
-    from ..align import ONSET_COLUMNS, align, load_alignment
-    from ..tables import format_rows
     st = state(ctx)
-    alignment, findings = load_alignment(alignment_file)
-    if alignment is not None and not any(f.severity == Severity.ERROR for f in findings):
-        result = align(alignment, st.manager, audio_dir=audio_dir, settings=st.config.values)
-        findings += result.findings
-        rows = result.rows
-    else:
-        rows = []
+    if auto or refine:
+        _auto_or_refine(st, alignment_file, audio_dir, auto=auto, refine=refine, write=write,
+                        fmt=fmt, model=model or "bundled")
+        return
+    song, findings = load_song(alignment_file, st.manager, audio_dir=audio_dir,
+                               settings=st.config.values)
     for f in findings:
         if f.severity != Severity.INFO:
             typer.echo(f.format(), err=True)
-    if any(f.severity == Severity.ERROR for f in findings):
+    if song is None:
         raise typer.Exit(1)
-    typer.echo(format_rows(rows, ONSET_COLUMNS, fmt).rstrip("\n"))
+    typer.echo(format_table(song.onsets, ONSET_OUTPUT, fmt).rstrip("\n"))
+
+
+def _auto_or_refine(st, alignment_file: Path, audio_dir, *, auto: bool, refine: bool,
+                    write: Path | None, fmt: str, model: str) -> None:
+    """``align --auto`` (estimate tempo and first note, optionally write a new file) and
+    ``align --refine`` (move each label onto the audio; exit 1 when rejected)."""
+    if write is not None and write.exists():
+        fail(f"{write} exists: --write never overwrites; choose a new file name")
+    check_output(write, suffixes=(".toml",), force=False, option="--write")
+    onset_model = None
+    if refine and model != "none":
+        from ..models import load_onset_model
+        onset_model = load_onset_model(model, st.manager)
+    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
+                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
+                               placeholder_tempo=auto, need_recording=True)
+    for f in findings:
+        if f.severity == Severity.ERROR:
+            typer.echo(f.format(), err=True)
+    if song is None:
+        raise typer.Exit(1)
+    samples, rate = song.load_audio(44100)
+    onsets, tempo_map = song.onsets, song.tempo_map
+    if auto:
+        from ..alignment.estimate import estimate_song, with_estimate
+        est, tempo_map, onsets = estimate_song(song, samples, rate)
+        typer.echo(f"estimate for {song.recording.name}: bpm = {est.bpm:.2f} (beat tracker: "
+                   f"{est.beats_bpm:.2f}), first_note_s = {est.first_note_s:.3f}, "
+                   f"confidence = {est.confidence:.2f} (best / runner-up correlation), "
+                   f"drift = {est.drift_ms_per_min:+.1f} ms/min", err=True)
+        if write is not None:
+            text = (alignment_file.read_text(encoding="utf-8")
+                    if alignment_file.suffix == ".toml" else "")
+            write.parent.mkdir(parents=True, exist_ok=True)
+            write.write_text(with_estimate(text, song.alignment, est, write), encoding="utf-8")
+            typer.echo(f"wrote {write}", err=True)
+    if refine:
+        from ..alignment.refine import refine_onsets
+        ref, onsets = refine_onsets(onsets, tempo_map, samples, rate, model=onset_model)
+        s = ref.stats
+        typer.echo(f"refine {song.recording.name}: {len(onsets)} labels, median move "
+                   f"{s['median_move_ms']:.1f} ms, largest {s['max_move_ms']:.1f} ms, median "
+                   f"per-beat correction {s['median_beat_offset_ms']:.1f} ms, {s['snapped']} "
+                   f"moved onto the audio ({s['by_model']} by the onset model, "
+                   f"{s['by_family_band']} by their instrument's band), "
+                   f"{s['share_matched_20ms']:.0%} within 20 ms of an onset", err=True)
+        if not ref.accepted:
+            typer.echo(f"error: refinement rejected: {ref.reason}", err=True)
+            raise typer.Exit(1)
+    typer.echo(format_table(onsets, ONSET_OUTPUT, fmt).rstrip("\n"))
+    sys.stdout.flush()
 
 
 @app.command("import-seed")
@@ -67,18 +116,20 @@ def import_seed_command(
                                            "the configured alignments_dir)."),
         force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ):
-    """Convert the seed project's song JSON files into alignment files."""
-    from ..align import alignment_to_toml, load_alignment
+    """Convert the seed project's song JSON files (or any format an alignment-reader plugin
+    reads) into alignment files."""
+    from ..alignment import alignment_suffixes
     st = state(ctx)
     out = Path(out or st.config["alignments_dir"])
     if not folder.is_dir():
         fail(f"not a folder: {folder}", 1)
-    sources = sorted(folder.glob("*.json"))
+    foreign = [x for x in alignment_suffixes(st.manager) if x != ".toml"]
+    sources = sorted(p for p in folder.iterdir() if p.suffix.lower() in foreign)
     if not sources:
-        fail(f"no .json files in {folder}", 1)
+        fail(f"no {' or '.join(foreign) or 'foreign alignment'} files in {folder}", 1)
     converted, failed = [], False
     for src in sources:
-        alignment, findings = load_alignment(src)
+        alignment, findings = load_alignment(src, st.manager)
         errors = [f for f in findings if f.severity == Severity.ERROR]
         for f in errors:
             typer.echo(f.format(), err=True)

@@ -8,44 +8,9 @@ from typing import Optional
 
 import typer
 
+from ..alignment import load_song
+from ..findings import Severity
 from . import app, check_output, fail, state
-
-
-def load_aligned_audio(ctx, alignment_file: Path, audio_dir: Optional[Path], *,
-                       placeholder_tempo: bool = False):
-    """(alignment, align result, samples, sample rate, audio path) or exit 1 with the reason.
-
-    ``placeholder_tempo`` fills a missing tempo (120 BPM, first note at 0 s) so that a file
-    written for ``align --auto`` can be read before its tempo is known."""
-    from ..align import align, find_audio, load_alignment
-    from ..audio import load_audio
-    from ..findings import Finding, Severity
-    st = state(ctx)
-    audio_dir = Path(audio_dir or st.config["audio_dir"])
-    alignment, findings = load_alignment(alignment_file)
-    if alignment is None or any(f.severity == Severity.ERROR for f in findings):
-        for f in findings:
-            typer.echo(f.format(), err=True)
-        raise typer.Exit(1)
-    if placeholder_tempo and alignment.bpm is None and len(alignment.anchors) < 2:
-        from fractions import Fraction
-        alignment.bpm = Fraction(120)
-        if alignment.first_note_s is None and alignment.anchor is None:
-            alignment.first_note_s = Fraction(0)
-    # with a placeholder tempo the onsets may run past the recording: check only the file
-    result = align(alignment, st.manager, audio_dir=None if placeholder_tempo else audio_dir,
-                   settings=st.config.values)
-    errors = [f for f in result.findings if f.severity == Severity.ERROR]
-    path = find_audio(alignment, audio_dir)
-    if path is None and not errors:
-        errors.append(Finding(str(alignment_file), 1, 1, "DT208",
-                              f"recording {alignment.audio_file!r} not found under {audio_dir}"))
-    for f in errors:
-        typer.echo(f.format(), err=True)
-    if errors:
-        raise typer.Exit(1)
-    samples, rate = load_audio(path, sample_rate=44100)
-    return alignment, result, samples, rate, path
 
 
 @app.command("check")
@@ -68,32 +33,39 @@ def check_command(
     """
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}", 2)
-    try:
-        first_bar, last_bar = (int(x) for x in bars.split("-"))
-        assert 1 <= first_bar <= last_bar
-    except (ValueError, AssertionError):
+    first, sep, last = bars.partition("-")
+    if not (sep and first.strip().isdigit() and last.strip().isdigit()
+            and 1 <= int(first) <= int(last)):
         fail(f"--bars: expected a range such as 9-12, found {bars!r}", 2)
+    first_bar, last_bar = int(first), int(last)
     check_output(clicks, suffixes=(".wav", ".flac"), force=force, option="--clicks")
     check_output(png, suffixes=(".png",), force=force, option="--png")
-    from ..check import (SHIFT_BETTER, band_onset_envelopes, check_labels, click_mix,
-                         detect_onsets, plot_labels)
-    alignment, result, samples, rate, path = load_aligned_audio(ctx, alignment_file, audio_dir)
-    onsets = detect_onsets(samples, rate)
-    bands = band_onset_envelopes(samples, rate)
-    report = check_labels(result.rows, onsets, bands)
+    from ..alignment.quality import SHIFT_BETTER, check_recording
+    from ..audio.plots import click_mix, plot_labels
+    st = state(ctx)
+    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
+                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
+                               need_recording=True)
+    for f in findings:
+        if f.severity == Severity.ERROR:
+            typer.echo(f.format(), err=True)
+    if song is None:
+        raise typer.Exit(1)
+    samples, rate = song.load_audio(44100)
+    path = song.recording
+    report = check_recording(song.onsets, samples, rate)
     if clicks is not None:
         import soundfile
-        soundfile.write(str(clicks), click_mix(samples, rate, result.rows), rate)
+        soundfile.write(str(clicks), click_mix(samples, rate, song.onsets), rate)
     if png is not None:
-        n = len(result.score.bars)
+        n = len(song.score.bars)
         if first_bar > n:
             fail(f"--bars {bars}: the tab has {n} bars")
-        tm = result.tempo_map
+        tm = song.tempo_map
         start = float(tm.beats_to_seconds(first_bar - 1, 0))
         end = float(tm.quarters_to_seconds(tm.bar_quarters[min(last_bar, n)]))
-        plot_labels(samples, rate, result.rows, png, start_s=max(0.0, start),
-                    end_s=min(end, len(samples) / rate),
-                    title=f"{alignment.song or alignment_file.stem}: bars {bars}")
+        plot_labels(samples, rate, song.onsets, png, start_s=max(0.0, start),
+                    end_s=min(end, len(samples) / rate), title=f"{song.name}: bars {bars}")
     if fmt == "json":
         typer.echo(json.dumps({**report, "families": [asdict(f) for f in report["families"]],
                                "overall": asdict(report["overall"])}, indent=1))

@@ -11,20 +11,10 @@ from typing import List, Optional
 import typer
 
 from ..findings import Severity
-from . import app, check_output, fail, state
+from . import app, check_output, fail, parse_key_values, state
 
 # Width in characters of the longest bar of the terminal chart.
 BAR_WIDTH = 40
-
-
-def _parse_options(pairs: list[str]) -> dict:
-    values = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--option expects KEY=VALUE, found {pair!r}", 2)
-        values[key.strip()] = value.strip()
-    return values
 
 
 def _load_user_schemes(files: list[Path]) -> list:
@@ -165,7 +155,7 @@ def classes_command(
     from ..errors import ConfigError
     try:
         class_map, options = resolve_class_map(st.manager, name or default,
-                                               _parse_options(option), user_schemes=user,
+                                               parse_key_values(option), user_schemes=user,
                                                source="--option")
     except ConfigError as exc:              # a bad --option value is wrong usage
         fail(str(exc), 2)
@@ -213,15 +203,13 @@ def classes_command(
 
 def _count_tabs(st, tabs: Path, class_map, options, count_classes):
     """Parse every tab under ``tabs`` and count its events per class."""
-    from ..validate import TAB_SUFFIXES, iter_input_files, parse_file
+    from ..tabs import iter_input_files, load_tab, tab_suffixes
     if not tabs.exists():
         fail(f"no such file or folder: {tabs}", 1)
-    suffixes = tuple({s for p in st.manager.registry("tab_parser")
-                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES))
-    files = list(iter_input_files([tabs], suffixes))
+    files = list(iter_input_files([tabs], tab_suffixes(st.manager)))
     events, errors = [], 0
     for path in files:
-        result = parse_file(path, st.manager, settings=st.config.values)
+        result = load_tab(path, st.manager, settings=st.config.values)
         events.extend(result.score.events)
         errors += sum(1 for f in result.findings if f.severity == Severity.ERROR)
     if errors:

@@ -6,38 +6,9 @@ from typing import List, Optional
 
 import typer
 
-from . import app, fail, state
+from . import app, fail, parse_key_values, state
 
 DEFAULT_KITS = "fluid-gm,timgm6mb,avl-black-pearl,avl-red-zeppelin"
-# The feature settings of the onset models: 84 mel bands from 30 Hz to 16 kHz over a
-# 1024-sample window (23 ms), 100 frames per second.
-MODEL_FEATURES = {"kind": "mel", "n_mels": 84, "n_fft": 1024, "hop_length": 441,
-                  "fmin": 30.0, "fmax": 16000.0}
-
-
-def midi_files(folder: Path, limit: int | None) -> list[Path]:
-    """The training split of a Groove-style folder (``info.csv``), else every MIDI file."""
-    from ..training import groove_files
-    if (folder / "info.csv").is_file():
-        return [r["midi_path"] for r in groove_files(folder, "train", n=limit, beat_type=None)]
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
-    return files[::max(1, len(files) // limit)][:limit] if limit else files
-
-
-def _render_job(job):
-    from ..classes import parse_scheme
-    from ..errors import DrumtabberError
-    from ..features import FeatureConfig
-    from ..onsetmodel import ONSET_SCHEME
-    from ..training import render_example
-    path, kit, gain, max_seconds = job
-    class_map, _ = parse_scheme(ONSET_SCHEME)
-    try:
-        ex = render_example(path, kit, class_map, None, FeatureConfig(**MODEL_FEATURES),
-                            max_seconds=max_seconds, gain=gain)
-    except (DrumtabberError, OSError, ValueError) as exc:
-        return str(path), getattr(exc, "message", None) or str(exc)
-    return ex.name, (ex.features, ex.targets)
 
 
 @app.command("train-onsets")
@@ -64,67 +35,38 @@ def train_onsets_command(
 ):
     """Train a drum onset model (used by `align --refine --model`) on MIDI performances
     rendered with sampled kits: exact labels, several kits, random levels."""
-    import numpy as np
+    from ..audio.render import get_kit
     from ..components import build_options
+    from ..dataset.examples import list_performances
     from ..errors import ConfigError
-    from ..features import FeatureConfig
-    from ..onsetmodel import META, ONSET_SCHEME, OnsetModel
-    from ..render import KITS
-    from .classes_cmd import _parse_options
+    from ..models.train import META, train_onset_model
     st = state(ctx)
     if (out / META).exists() and not force:
         fail(f"{out} already holds a model (use --force to replace it)")
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file, not a folder")
     chosen = [k.strip() for k in kits.split(",") if k.strip()]
-    unknown = [k for k in chosen if k not in KITS]
-    if unknown or not chosen:
-        fail(f"unknown kit(s) {', '.join(unknown) or '(none given)'}; valid names: "
-             f"{', '.join(KITS)}", 2)
+    if not chosen:
+        fail("--kits: no kit given", 2)
+    for name in chosen:
+        get_kit(st.manager, name)                  # an unknown name is wrong usage (2)
     if max_seconds <= 0 or jobs < 1 or (files is not None and files < 0):
         fail("--max-seconds and --jobs must be above 0, --files 0 or more", 2)
     backend = st.manager.get("model_backend", backend_name or st.config["training.backend"])
     try:
         seeded = {"seed": seed} if "seed" in backend.Options.__dataclass_fields__ else {}
-        options = build_options(backend, {**seeded, **_parse_options(option)},
+        options = build_options(backend, {**seeded, **parse_key_values(option)},
                                 source="--option")
     except ConfigError as exc:
         fail(str(exc), 2)
     if not midi_dir.is_dir():
         fail(f"not a folder: {midi_dir}")
-    paths = midi_files(midi_dir, files or None)
+    paths = [r["midi_path"] for r in list_performances(midi_dir, st.manager, split="train",
+                                                          n=files or None)]
     if not paths:
-        fail(f"{midi_dir / 'info.csv'} lists no train-split files" if
-             (midi_dir / "info.csv").is_file() else f"no MIDI files (.mid, .midi) in {midi_dir}")
-    created = not out.exists()
-    try:                                    # before hours of work, not after
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"--out {out}: cannot create the folder: {exc.strerror}")
-    rng = np.random.default_rng(seed)
-    work = [(p, kit, float(rng.uniform(0.2, 0.8)), max_seconds) for p in paths for kit in chosen]
-    typer.echo(f"rendering {len(paths)} MIDI files with {len(chosen)} kits", err=True)
-    if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(jobs) as pool:
-            done = list(pool.map(_render_job, work, chunksize=4))
-    else:
-        done = [_render_job(j) for j in work]
-    examples = [pair for _, pair in done if not isinstance(pair, str)]
-    for name, problem in done:
-        if isinstance(problem, str):
-            typer.echo(f"warning: {name}: skipped: {problem}", err=True)
-    if not examples:
-        if created:
-            out.rmdir()
-        fail("no example could be rendered")
-    features = FeatureConfig(**MODEL_FEATURES)
-    network = backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options)
-    history = backend.train(network, examples, options,
-                            log=lambda m: typer.echo(m, err=True))
-    info = {"midi": str(midi_dir), "files": len(paths), "kits": chosen,
-            "max_seconds": max_seconds, "examples": len(examples),
-            "frames": int(sum(len(f) for f, _ in examples)),
-            "options": {k: getattr(options, k) for k in vars(options)}, "history": history}
-    OnsetModel(backend, network, features, ONSET_SCHEME, info, out).save(out)
+        fail(f"no train-split MIDI files (.mid, .midi) in {midi_dir}")
+    train_onset_model(paths, out, st.manager, kits=chosen, backend=backend, options=options,
+                      scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
+                      seed=seed, plugins_dirs=st.plugins_dirs, info={"midi": str(midi_dir)},
+                      log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)

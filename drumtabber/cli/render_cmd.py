@@ -33,56 +33,58 @@ def render_command(
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
 ):
     """Render an alignment file's tab, with its tempo map, as drum audio (FluidSynth)."""
-    from ..render import KITS, Humanize, render_alignment
+    from ..audio.render import Humanize, get_kit
+    from ..dataset.render import render_alignment
     for path, endings, name in ((out, (".wav",), "--out"), (midi, (".mid", ".midi"), "--midi"),
                                 (onsets, (".csv",), "--onsets")):
         check_output(path, suffixes=endings, force=force, option=name)
-    if kit not in KITS:
-        fail(f"unknown kit {kit!r}; valid names: {', '.join(KITS)}", 2)
+    st = state(ctx)
+    chosen = get_kit(st.manager, kit)                  # an unknown name is wrong usage (2)
     if humanize_ms < 0 or humanize_velocity < 0:
         fail("--humanize-ms and --humanize-velocity must be 0 or more", 2)
     if not 8000 <= sample_rate <= 96000:
         fail(f"--sample-rate must be 8000-96000, not {sample_rate}", 2)
-    chosen = KITS[kit]
     if soundfont is not None:
         if not soundfont.is_file():
             fail(f"soundfont not found: {soundfont}", 1)
+        if not hasattr(chosen, "with_soundfont"):
+            fail(f"kit {chosen.name!r} is not a soundfont kit: --soundfont does not apply", 2)
         chosen = chosen.with_soundfont(soundfont)
-    st = state(ctx)
     humanize = (Humanize(humanize_ms, humanize_velocity) if humanize_ms or humanize_velocity
                 else None)
-    result = render_alignment(alignment_file, kit=chosen, out_wav=out, midi_out=midi,
-                              onsets_out=onsets, humanize=humanize, seed=seed,
-                              sample_rate=sample_rate, force=force, manager=st.manager,
-                              settings=st.config.values)
+    result = render_alignment(alignment_file, st.manager, kit=chosen, out_wav=out,
+                              midi_out=midi, onsets_out=onsets, humanize=humanize, seed=seed,
+                              sample_rate=sample_rate, force=force, settings=st.config.values)
     for f in result.findings:
         if f.severity == Severity.WARNING:
             typer.echo(f.format(), err=True)
-    for path in (result.wav, result.midi, result.onsets):
+    for path in (result.wav, result.midi, result.onsets_file):
         if path is not None:
             typer.echo(str(path))
-    typer.echo(f"{len(result.rows)} notes rendered with {chosen.name}", err=True)
+    typer.echo(f"{len(result.onsets)} notes rendered with {chosen.name}", err=True)
 
 
 @app.command("kits")
-def kits_command(fmt: str = typer.Option("text", "--format", help="text or json")):
-    """List the drum kits `render` can use and whether each soundfont is installed."""
-    from ..render import KITS
+def kits_command(ctx: typer.Context,
+                 fmt: str = typer.Option("text", "--format", help="text or json")):
+    """List the drum kits `render` can use and whether each is installed."""
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}", 2)
     rows = []
-    for kit in KITS.values():
-        path = kit.soundfont_path()
-        rows.append({"name": kit.name, "installed": path is not None,
-                     "soundfont": str(path) if path else kit.soundfont,
-                     "package": kit.package, "channel": kit.channel + 1,
+    for kit in state(ctx).manager.registry("kit"):
+        path = kit.soundfont_path() if hasattr(kit, "soundfont_path") else None
+        rows.append({"name": kit.name, "installed": kit.installed,
+                     "soundfont": str(path) if path else getattr(kit, "soundfont", ""),
+                     "package": getattr(kit, "package", ""), "install": kit.install_hint(),
+                     "channel": kit.channel + 1,
                      "bank": kit.bank, "program": kit.program,
-                     "description": kit.description, "shared_keys": kit.shared_keys_note})
+                     "description": kit.description,
+                     "shared_keys": getattr(kit, "shared_keys_note", "")})
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=1))
         return
     for r in rows:
-        status = "installed" if r["installed"] else f"missing (apt-get install {r['package']})"
+        status = "installed" if r["installed"] else f"missing ({r['install']})"
         typer.echo(f"{r['name']:<18} {status:<10} {r['soundfont']}")
         typer.echo(f"{'':<18} {r['description']}; MIDI channel {r['channel']}, "
                    f"bank {r['bank']} program {r['program']}")

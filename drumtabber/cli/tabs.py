@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ..findings import Severity
+from ..findings import Severity, has_errors
 from . import app, fail, state
 
 _FORMATS = ("text", "json")
@@ -39,7 +39,7 @@ def validate_command(
     """
     if fmt not in _FORMATS:
         fail(f"--format must be one of {', '.join(_FORMATS)}, not {fmt!r}", 2)
-    from ..validate import has_errors, validate_paths
+    from ..alignment.validate import validate_paths
     st = state(ctx)
     targets = list(paths or [p for p in (st.config["tabs_dir"], st.config["alignments_dir"])
                              if Path(p).exists()] or [st.config["tabs_dir"]])
@@ -65,29 +65,27 @@ def show_command(
         parser: Optional[str] = typer.Option(None, "--parser",
                                              help="Parser name (default: chosen per file)."),
         writer: str = typer.Option("ascii", "--writer",
-                                   help="Tab format (a parser that can write) for --format tab."),
+                                   help="Tab writer for --format tab (see `drumtabber-data plugins`)."),
 ):
     """Print the parsed hits: one row per hit (csv/json) or the tab rewritten cleanly."""
     if fmt not in ("csv", "json", "tab"):
         fail(f"--format must be csv, json or tab, not {fmt!r}", 2)
-    from ..tables import EVENT_COLUMNS, format_rows, score_to_rows
-    from ..validate import has_errors, parse_file
+    from ..onset_table import format_table
+    from ..tabs import EVENT_COLUMNS, events_table, load_tab
     st = state(ctx)
     manager = st.manager
     if parser is not None:
         manager.get("tab_parser", parser)        # unknown name -> error listing valid ones
-    result = parse_file(tab, manager, settings=st.config.values, parser_name=parser)
+    tab_writer = manager.get("tab_writer", writer) if fmt == "tab" else None
+    result = load_tab(tab, manager, settings=st.config.values, parser_name=parser)
     for f in result.findings:
         if f.severity != Severity.INFO:
             typer.echo(f.format(), err=True)
-    if fmt == "tab":
-        tab_writer = manager.get("tab_parser", writer)
-        if not hasattr(tab_writer, "write"):
-            fail(f"parser {writer!r} cannot write tabs", 2)
+    if tab_writer is not None:
         dropped: list = []
         typer.echo(tab_writer.write(result.score, dropped=dropped))
         for message in dropped:
             typer.echo(f"{tab}: warning: {message}", err=True)
     else:
-        typer.echo(format_rows(score_to_rows(result.score), EVENT_COLUMNS, fmt).rstrip("\n"))
+        typer.echo(format_table(events_table(result.score), EVENT_COLUMNS, fmt).rstrip("\n"))
     raise typer.Exit(1 if has_errors(result.findings) else 0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 FEATURE_KINDS = ("mel", "logfilt")
 TARGET_WIDENINGS = ("exact", "soft", "window")
@@ -157,9 +157,9 @@ def onsets_to_targets(times_s, classes, *, n_classes: int, n_frames: int, fps: f
     return targets
 
 
-def rows_to_targets(rows, class_names: list[str], *, n_frames: int, fps: float,
-                    **widening) -> np.ndarray:
-    """Frame targets from onset rows that carry a ``class`` (see
+def onsets_to_class_targets(onsets, class_names: list[str], *, n_frames: int, fps: float,
+                           **widening) -> np.ndarray:
+    """Frame targets from an onset table with a ``class`` column (see
     :func:`drumtabber.classes.map_onset_rows`), one column per name in ``class_names``.
 
     Returns
@@ -167,6 +167,6 @@ def rows_to_targets(rows, class_names: list[str], *, n_frames: int, fps: float,
     np.ndarray, shape (n_frames, len(class_names)), float32
     """
     index = {name: i for i, name in enumerate(class_names)}
-    kept = [r for r in rows if r["class"] in index]
-    return onsets_to_targets([r["time"] for r in kept], [index[r["class"]] for r in kept],
+    kept = onsets[onsets["class"].isin(list(index))]
+    return onsets_to_targets(kept["time"].to_numpy(), [index[c] for c in kept["class"]],
                              n_classes=len(class_names), n_frames=n_frames, fps=fps, **widening)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DrumtabberError
+from ..errors import DrumtabberError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 
@@ -51,8 +51,25 @@ def load_audio(path, *, sample_rate: int | None = None, mono: bool = True
     if mono:
         samples = samples.mean(axis=0)
     if sample_rate is not None and sample_rate != rate:
-        import librosa
-        samples = librosa.resample(samples, orig_sr=rate, target_sr=sample_rate,
-                                   res_type="soxr_hq").astype(np.float32)
+        samples = resample(samples, rate, sample_rate)
         rate = sample_rate
     return np.ascontiguousarray(samples, dtype=np.float32), int(rate)
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """``samples`` (shape (..., n)) at ``to_rate`` (soxr, via librosa), float32; the same
+    array when the rates agree."""
+    if from_rate == to_rate:
+        return samples
+    import librosa
+    return librosa.resample(np.asarray(samples, dtype=np.float32), orig_sr=from_rate,
+                            target_sr=to_rate, res_type="soxr_hq").astype(np.float32)
+
+
+def audio_duration(path) -> float:
+    """Length of an audio file in seconds, from its header; AudioError when unreadable."""
+    import soundfile
+    try:
+        return float(soundfile.info(str(path)).duration)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise AudioError(f"cannot read the audio file: {exc}", path=path) from None

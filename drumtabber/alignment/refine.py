@@ -1,4 +1,4 @@
-"""Alignment from the audio: estimate a missing anchor and tempo, refine labels to the audio.
+"""Refining labels to the audio.
 
 ``refine_labels`` follows ADTOF's correction of crowdsourced charts (Zehren et al., ISMIR 2021):
 one time offset per beat, within +/-100 ms, chosen by dynamic programming over an onset
@@ -13,7 +13,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .check import ONSET_FPS, SHIFT_BETTER, nearest_distances, pick_onsets, shift_scan
+from ..audio.onsets import (ONSET_FPS, BandEnvelopes, Envelope, activation_peaks,
+                            pick_onsets)
+from .quality import SHIFT_BETTER, nearest_distances, shift_scan
 
 # ADTOF searches per-beat offsets within +/-100 ms.
 MAX_BEAT_OFFSET_S = 0.100
@@ -66,13 +68,24 @@ def _interp_activation(activation: np.ndarray, times_s: np.ndarray, fps: float =
     return np.interp(times_s, frames, activation, left=0.0, right=0.0)
 
 
-def _label_activation(times_s: np.ndarray, activation: np.ndarray, model) -> np.ndarray:
+@dataclass
+class ModelActivations:
+    """A drum onset model's view of a recording, for placing labels: its activations
+    ``(frames, classes)`` at ``fps`` frames per second and the class index of each label
+    (-1: the model has no class for it)."""
+
+    activations: np.ndarray
+    fps: float
+    classes: np.ndarray
+
+
+def _label_activation(times_s: np.ndarray, activation: np.ndarray,
+                      model: ModelActivations | None) -> np.ndarray:
     """Each label's activation at its time: its class's curve of the onset model where it
     has one, else the generic onset activation."""
     out = _interp_activation(activation, times_s)
     if model is not None:
-        acts, fps, classes = model
-        classes = np.asarray(classes)
+        acts, fps, classes = model.activations, model.fps, np.asarray(model.classes)
         for c in np.unique(classes[classes >= 0]):
             mine = classes == c
             out[mine] = _interp_activation(acts[:, c], times_s[mine], fps)
@@ -97,9 +110,9 @@ def beat_grid(tempo_map, end_quarters) -> np.ndarray:
 
 
 def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
-                  onsets: np.ndarray | None = None, fine: tuple | None = None,
-                  families=None, bands: tuple | None = None,
-                  model: tuple | None = None) -> RefineResult:
+                  onsets: np.ndarray | None = None, fine: Envelope | None = None,
+                  families=None, bands: BandEnvelopes | None = None,
+                  model: ModelActivations | None = None) -> RefineResult:
     """Move labels onto the audio: per-beat offsets by dynamic programming, then a snap.
 
     Parameters
@@ -108,19 +121,19 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         Label times in seconds from the tempo map.
     tempo_map : TempoMap
     activation : np.ndarray, shape (frames,)
-        Onset activation at ``ONSET_FPS`` (see :func:`drumtabber.check.onset_activation`).
+        Onset activation at ``ONSET_FPS`` (see :func:`drumtabber.audio.onsets.onset_activation`).
     onsets : array, optional
         Detected onset times; picked from ``activation`` when not given.
     fine : (envelope, times), optional
-        A fine onset envelope (:func:`drumtabber.check.fine_onset_envelope`); snapped labels
+        A fine onset envelope (:func:`drumtabber.audio.onsets.fine_onset_envelope`); snapped labels
         move to its maximum within ``FINE_WINDOW_S``.
     families, bands : optional
-        Each label's instrument family and :func:`drumtabber.check.band_onset_envelopes`:
+        Each label's instrument family and :func:`drumtabber.audio.onsets.band_onset_envelopes`:
         a label first looks for the rise of its own family's band (so a quiet pedal hi-hat
         is not pulled onto a loud kick); labels with no clear rise there use the onsets.
-    model : (activations, fps, classes), optional
+    model : ModelActivations, optional
         A drum onset model's activations (frames, classes) at ``fps`` frames per second
-        (:meth:`drumtabber.onsetmodel.OnsetModel.activations`) and each label's class index
+        (:meth:`drumtabber.models.onset_model.OnsetModel.placement`) and each label's class index
         (-1: none).  The per-beat offsets are scored on each label's own class, and the
         labels of each class are matched, in order, to that class's activation peaks
         (:func:`place_by_model`); the model is the detector there, so these moves need no
@@ -153,7 +166,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     refined = shifted.copy()
     own = np.zeros(len(labels), dtype=bool)
     if bands is not None and families is not None:
-        band_times, envelopes = bands
+        band_times, envelopes = bands.times_s, bands.curves
         level = {f: BAND_PEAK_SHARE * float(np.percentile(env, 99.5)) for f, env in envelopes.items()}
         for k, family in enumerate(families):
             env = envelopes.get(family)
@@ -168,7 +181,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                     own[k] = True
     by_model = np.zeros(len(labels), dtype=bool)
     if model is not None:
-        by_model = place_by_model(refined, shifted, *model)
+        by_model = place_by_model(refined, shifted, model)
         own |= by_model
     if len(onsets):
         onsets = np.sort(onsets)
@@ -178,7 +191,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
         close = (np.abs(nearest - shifted) <= SNAP_WINDOW_S) & ~own
         refined[close] = nearest[close]
     if fine is not None:
-        env, env_times = fine
+        env, env_times = fine.values, fine.times_s
         for k in np.flatnonzero((refined != shifted) & ~by_model):
             before, after = (0.0, BAND_FINE_AFTER_S) if own[k] else (FINE_WINDOW_S, FINE_WINDOW_S)
             lo, hi = np.searchsorted(env_times, [refined[k] - before, refined[k] + after])
@@ -189,7 +202,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                        & (nearest_distances(refined, onsets) > VERIFY_S))
         refined[unconfirmed] = shifted[unconfirmed]
     if model is not None:           # the model's own classes tell a shifted tab best
-        shift, gain = shift_scan(labels, np.asarray(model[2]), _scan_curves(*model[:2]),
+        shift, gain = shift_scan(labels, np.asarray(model.classes), _scan_curves(model),
                                  window_s=MAX_BEAT_OFFSET_S)
     elif families is not None and bands is not None and len(onsets):
         shift, gain = shift_scan(labels, np.asarray(families), bands, window_s=MAX_BEAT_OFFSET_S)
@@ -217,7 +230,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     elif at_limit > MAX_SHARE_AT_LIMIT:
         reason = (f"{at_limit:.0%} of the beats need the largest correction allowed "
                   f"({MAX_BEAT_OFFSET_S * 1000:.0f} ms): the tempo is off (drift "
-                  f"{_slope_ms_per_min(beats[labelled], beat_offsets[labelled]):+.0f} ms/min)")
+                  f"{slope_ms_per_min(beats[labelled], beat_offsets[labelled]):+.0f} ms/min)")
     elif median_offset > MAX_MEDIAN_OFFSET_S:
         reason = (f"median per-beat correction {median_offset * 1000:.0f} ms exceeds "
                   f"{MAX_MEDIAN_OFFSET_S * 1000:.0f} ms: the alignment itself is off")
@@ -227,30 +240,26 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     return RefineResult(refined, beats, beat_offsets, refined - labels, not reason, reason, stats)
 
 
-def _scan_curves(activations: np.ndarray, fps: float) -> tuple:
-    """A model's activations as :func:`~drumtabber.check.shift_scan` curves keyed by class
+def slope_ms_per_min(times, offsets) -> float:
+    """Slope of a line fitted to offsets (s) over times (s), in ms per minute."""
+    if len(times) < 4:
+        return 0.0
+    return float(np.polyfit(times, offsets, 1)[0] * 1000 * 60)
+
+
+def _scan_curves(model: ModelActivations) -> BandEnvelopes:
+    """A model's activations as :func:`~drumtabber.alignment.quality.shift_scan` curves keyed by class
     index, each widened to its maximum within ``SCAN_WIDEN_S`` (a played note sits off the
     grid; the scan asks where the strokes are, not how exactly)."""
     from scipy.ndimage import maximum_filter1d
-    size = 2 * int(round(SCAN_WIDEN_S * fps)) + 1
-    return (np.arange(len(activations)) / fps,
-            {c: maximum_filter1d(activations[:, c], size) for c in range(activations.shape[1])})
+    acts = model.activations
+    size = 2 * int(round(SCAN_WIDEN_S * model.fps)) + 1
+    return BandEnvelopes(np.arange(len(acts)) / model.fps,
+                         {c: maximum_filter1d(acts[:, c], size) for c in range(acts.shape[1])})
 
 
-def activation_peaks(curve: np.ndarray, fps: float, minimum: float) -> tuple[np.ndarray, np.ndarray]:
-    """Local maxima of an activation curve at least ``minimum``: times (s, parabolic
-    interpolation between frames) and heights."""
-    curve = np.concatenate([[0.0], np.nan_to_num(curve, nan=0.0, posinf=1.0), [0.0]])
-    mid = curve[1:-1]          # padded, so a peak on the first or last frame counts too
-    idx = np.flatnonzero((mid >= curve[:-2]) & (mid > curve[2:]) & (mid >= minimum)) + 1
-    a, b, c = curve[idx - 1], curve[idx], curve[idx + 1]
-    denom = a - 2 * b + c
-    frac = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
-    return (idx - 1 + frac) / fps, b
-
-
-def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.ndarray,
-                   fps: float, classes) -> np.ndarray:
+def place_by_model(refined: np.ndarray, shifted: np.ndarray,
+                   model: ModelActivations) -> np.ndarray:
     """Match the labels of each class, in order, to that class's activation peaks.
 
     Per class, the labels (by their shifted times) and the peaks of the class's activation
@@ -261,7 +270,7 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray, activations: np.nda
     label (half at the window's edge) less ``MODEL_MOVE_COST`` per window of distance.
     ``refined`` is changed in place; returns which labels moved.
     """
-    classes = np.asarray(classes)
+    classes, activations, fps = np.asarray(model.classes), model.activations, model.fps
     placed = np.zeros(len(shifted), dtype=bool)
     for c in np.unique(classes[classes >= 0]):
         ks = np.flatnonzero(classes == c)
@@ -347,93 +356,21 @@ def attack_start(env: np.ndarray, times: np.ndarray, peak: int) -> float:
     return float(times[k - 1] + frac * (times[k] - times[k - 1]))
 
 
-@dataclass
-class TempoEstimate:
-    bpm: float                 # quarter notes per minute
-    first_note_s: float
-    confidence: float          # best correlation / runner-up at another offset (1 = no better)
-    beats_bpm: float           # tempo of the beat tracker
-    drift_ms_per_min: float = 0.0  # see estimate_drift
 
 
-def estimate_drift(refined: RefineResult) -> float:
-    """Tempo drift left after alignment: the slope (ms per minute) of a line fitted to the
-    per-beat corrections of the beats that hold labels.  A steady slope means the recording
-    runs faster or slower than the BPM says; change the BPM by -slope/60000 of itself."""
-    labelled = np.unique(np.clip(np.searchsorted(refined.beat_times, refined.times - refined.moved,
-                                                 side="right") - 1, 0, len(refined.beat_times) - 1))
-    return _slope_ms_per_min(refined.beat_times[labelled], refined.beat_offsets[labelled])
-
-
-def _slope_ms_per_min(times, offsets) -> float:
-    """Slope of a line fitted to offsets (s) over times (s), in ms per minute."""
-    if len(times) < 4:
-        return 0.0
-    return float(np.polyfit(times, offsets, 1)[0] * 1000 * 60)
-
-
-def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | None = None,
-                       *, bpm_hint: float | None = None, duration_s: float | None = None
-                       ) -> TempoEstimate:
-    """Estimate tempo and first-note time of a constant-tempo score from the audio.
-
-    The beat tracker (madmom's RNN + DBN, Böck et al. 2014/2016) proposes a tempo; the tab's
-    onset pattern, laid out at each candidate tempo (the beat tracker's at 1/2, 2/3, 1, 3/2, 2
-    times, and the tab's BPM hint, each refined by +/-3 %), is cross-correlated with the onset
-    activation; the best tempo and lag win.
-    """
-    from .tempo import TempoMap
-    base = TempoMap(score.bars, qpm=Fraction(60))            # 1 quarter = 1 s
-    quarters = np.array(sorted(float(base.position_to_quarters(e.bar, e.beat))
-                               for e in score.events))
-    if len(quarters) == 0:
-        raise ValueError("the tab has no hits to align")
-    quarters -= quarters[0]
-    beats_bpm = 0.0
-    if beat_times is not None and len(beat_times) > 2:
-        beats_bpm = 60.0 / float(np.median(np.diff(beat_times)))
-    seeds = [beats_bpm * f for f in (0.5, 2 / 3, 1.0, 1.5, 2.0) if beats_bpm] + (
-        [bpm_hint] if bpm_hint else [])
-    seeds = [s for s in seeds if 30 <= s <= 300] or [120.0]
-    act = activation.astype(np.float64)
-    act = act - act.mean()
-    results = []
-    for seed in seeds:
-        for bpm in seed * np.linspace(0.97, 1.03, 61):
-            frames = np.rint(quarters * 60.0 / bpm * ONSET_FPS).astype(int)
-            if frames[-1] >= len(act):
-                continue
-            pattern = np.zeros(frames[-1] + 1)
-            np.add.at(pattern, frames, 1.0)
-            corr = np.correlate(act, pattern, mode="valid")
-            lag = int(np.argmax(corr))
-            results.append((float(corr[lag]) / len(frames), bpm, lag, corr))
-    if not results:
-        raise ValueError("the recording is shorter than the tab at every candidate tempo")
-    results.sort(key=lambda r: -r[0])
-    value, bpm, lag, corr = results[0]
-    beat_frames = int(60.0 / bpm * ONSET_FPS)
-    mask = np.ones(len(corr), dtype=bool)
-    mask[max(0, lag - beat_frames // 2):lag + beat_frames // 2 + 1] = False
-    runner = float(corr[mask].max()) / len(quarters) if mask.any() else 0.0
-    confidence = value / runner if runner > 0 else float("inf")
-    # sub-frame lag by a parabola through the peak
-    if 0 < lag < len(corr) - 1:
-        a, b, c = corr[lag - 1:lag + 2]
-        denom = a - 2 * b + c
-        lag = lag + (0.5 * (a - c) / denom if denom < 0 else 0.0)
-    return TempoEstimate(float(bpm), float(lag) / ONSET_FPS, float(confidence), beats_bpm)
-
-
-def track_beats(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Beat times (s) by madmom's RNN beat activation and DBN tracker."""
-    from madmom.audio.signal import Signal
-    from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
-
-    from .check import MADMOM_SAMPLE_RATE
-    if sample_rate != MADMOM_SAMPLE_RATE:
-        import librosa
-        samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=MADMOM_SAMPLE_RATE)
-        sample_rate = MADMOM_SAMPLE_RATE
-    act = RNNBeatProcessor()(Signal(samples, sample_rate=sample_rate, num_channels=1))
-    return np.asarray(DBNBeatTrackingProcessor(fps=100)(act))
+def refine_onsets(onsets, tempo_map, samples: np.ndarray, sample_rate: int, *, model=None):
+    """Refine an onset table's labels onto a recording (:func:`refine_labels` with the
+    generic onsets, the fine envelope, the family bands and, given an onset model, its
+    placement): ``(RefineResult, the onset table with the refined times)``."""
+    from ..audio.onsets import band_onset_envelopes, fine_onset_envelope, onset_activation
+    from ..onset_table import instrument_families, onset_table
+    placing = None if model is None else model.placement(samples, sample_rate,
+                                                         list(onsets["instrument"]))
+    result = refine_labels(onsets["time"].to_numpy(), tempo_map,
+                           onset_activation(samples, sample_rate),
+                           fine=fine_onset_envelope(samples, sample_rate),
+                           families=list(instrument_families(onsets)),
+                           bands=band_onset_envelopes(samples, sample_rate), model=placing)
+    refined = onsets.copy()
+    refined["time"] = result.times
+    return result, onset_table(refined)

@@ -14,39 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .classes import parse_scheme
-from .errors import ConfigError, DrumtabberError
-from .features import FeatureConfig, compute_features
-from .score import Instrument
+from ..alignment.refine import ModelActivations
+from ..audio.features import FeatureConfig, compute_features
+from ..audio.io import resample
+from ..classes import parse_scheme
+from ..errors import ConfigError, DrumtabberError
+from ..score import VELOCITY_NORMAL, Instrument
 
 FORMAT = "drumtabber-onset-model"
 FORMAT_VERSION = 1
 META = "model.json"
-
-
-def bundled_model_path() -> Path:
-    """The model folder that ships with drumtabber's built-in plugins (docs/models.md says
-    how it was trained)."""
-    from . import plugins
-    return Path(plugins.__file__).resolve().parent / "models" / "drum-onsets"
-
-
-# The classes an onset model tells apart: instrument families, with the pedal hi-hat, whose
-# soft chick sits under kick and snare, a class of its own.
-ONSET_SCHEME = """\
-name = "onsets"
-description = "drum onset classes: families, the pedal hi-hat apart"
-[classes]
-kick = { families = ["kick"] }
-snare = { families = ["snare"] }
-tom = { families = ["tom"] }
-hihat = ["hihat_closed", "hihat_open"]
-hihat_pedal = ["hihat_pedal"]
-cymbal = { families = ["cymbal"] }
-ride = { families = ["ride"] }
-[drop]
-families = ["percussion"]
-"""
 
 
 def scheme_from_text(text: str, where: str):
@@ -72,21 +49,18 @@ class OnsetModel:
 
     def activations(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         """Onset activation per class, shape (frames, classes), at ``features.fps``."""
-        if sample_rate != self.features.sample_rate:
-            import librosa
-            samples = librosa.resample(samples, orig_sr=sample_rate,
-                                       target_sr=self.features.sample_rate)
+        samples = resample(samples, sample_rate, self.features.sample_rate)
         return self.backend.predict(self.network, compute_features(samples, self.features))
 
-    def placement(self, samples: np.ndarray, sample_rate: int, instruments) -> tuple:
-        """``(activations, fps, class index of each instrument)``: the ``model`` argument of
-        :func:`drumtabber.autoalign.refine_labels` for labels of these instruments."""
-        return (self.activations(samples, sample_rate), self.features.fps,
-                [self.class_index(i) for i in instruments])
+    def placement(self, samples: np.ndarray, sample_rate: int, instruments) -> ModelActivations:
+        """The ``model`` argument of :func:`drumtabber.alignment.refine.refine_labels` for
+        labels of these instruments."""
+        return ModelActivations(self.activations(samples, sample_rate), self.features.fps,
+                                np.array([self.class_index(i) for i in instruments]))
 
     def class_index(self, instrument) -> int:
         """Index of the instrument's class (-1: the model has no class for it)."""
-        found = self.class_map.map_event(Instrument(instrument), frozenset(), 96)
+        found = self.class_map.map_event(Instrument(instrument), frozenset(), VELOCITY_NORMAL)
         return self.classes.index(found[0]) if found else -1
 
     def save(self, folder: Path) -> Path:
@@ -105,9 +79,12 @@ class OnsetModel:
 
 
 def load_onset_model(path, manager) -> OnsetModel:
-    """Read a model folder (or its ``model.json``; ``"bundled"``: the model drumtabber
-    ships); errors name the file and what is wrong."""
-    path = bundled_model_path() if str(path) == "bundled" else Path(path)
+    """Read a model folder (or its ``model.json``), or a model a plugin ships by its name
+    (``"bundled"``: see ``drumtabber-data plugins``); errors name the file and what is
+    wrong."""
+    if str(path) in manager.registry("model").names():
+        path = manager.get("model", str(path)).path
+    path = Path(path)
     meta_path = path / META if path.is_dir() else path
     if not meta_path.is_file():
         raise DrumtabberError(f"no onset model here: expected a folder with {META}", path=path)

@@ -1,4 +1,4 @@
-"""Linting tab files: every problem as a coded finding; never an exception."""
+"""Reading a tab file through the parser plugin that claims it; every problem a finding."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,11 @@ from typing import Iterable, Iterator
 
 import dataclasses
 
-from .components import ParseResult, build_options
-from .errors import DrumtabberError
-from .findings import Finding, Severity
-from .score import Score
-from .textio import read_text
+from ..components import ParseHints, ParseResult, build_options
+from ..errors import DrumtabberError
+from ..findings import Finding
+from ..score import Score
+from ..textio import read_text
 
 # File name endings read when a folder is given (a parser may add its own via ``suffixes``).
 TAB_SUFFIXES = (".txt", ".tab")
@@ -37,8 +37,9 @@ def iter_input_files(paths: Iterable[Path], suffixes=TAB_SUFFIXES) -> Iterator[P
             yield path
 
 
-def parse_file(path: Path, manager, *, options: dict | None = None,
-               settings: dict | None = None, parser_name: str | None = None) -> ParseResult:
+def load_tab(path: Path, manager, *, options: dict | None = None,
+             settings: dict | None = None, parser_name: str | None = None,
+             hints: ParseHints | None = None) -> ParseResult:
     """Read one tab file with the parser plugin that claims it.
 
     ``options`` are the parser's own options; ``settings`` (the effective configuration)
@@ -46,7 +47,7 @@ def parse_file(path: Path, manager, *, options: dict | None = None,
     A parser with ``binary = True`` (named, or claiming the file's ending by its ``suffixes``)
     is given the file's bytes instead of its text.  Problems, including a missing or binary
     file and a parser bug, come back as findings; the score is empty when the file could not
-    be read.
+    be read.  ``hints`` (from an alignment file) go to the parser as they are.
     """
     binary = _binary_parser(path, manager, parser_name)
     text, findings = _read_bytes(path) if binary else read_text(path)
@@ -59,7 +60,8 @@ def parse_file(path: Path, manager, *, options: dict | None = None,
         values = {k: v for k, v in (settings or {}).items() if k in names}
         values.update(options or {})
         result = parser.parse(text, path=path,
-                              options=build_options(parser, values, source=str(path)))
+                              options=build_options(parser, values, source=str(path)),
+                              hints=hints or ParseHints())
     except DrumtabberError as exc:
         findings.append(Finding(str(path), exc.line or 1, exc.column or 1, "DT001", exc.message))
         return ParseResult(Score(source=str(path)), findings)
@@ -81,7 +83,7 @@ def _binary_parser(path: Path, manager, parser_name: str | None):
         return next((p for p in manager.registry("tab_parser") if getattr(p, "binary", False)
                      and name.endswith(tuple(s.lower() for s in getattr(p, "suffixes", ())))),
                     None)
-    except DrumtabberError:           # unknown name, duplicate plugins: reported by parse_file
+    except DrumtabberError:           # unknown name, duplicate plugins: reported by load_tab
         return None
 
 
@@ -92,44 +94,26 @@ def _read_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
         return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.strerror or exc}")]
 
 
-def validate_alignment(path: Path, manager, *, audio_dir: Path | None = None,
-                       settings: dict | None = None) -> list[Finding]:
-    """Findings about one alignment file (its own DT2xx checks; lint the tab separately)."""
-    from .align import align, load_alignment
-    alignment, findings = load_alignment(path)
-    if alignment is None or any(f.severity == Severity.ERROR for f in findings):
-        return findings
-    try:
-        result = align(alignment, manager, audio_dir=audio_dir, settings=settings)
-    except DrumtabberError as exc:
-        return findings + [Finding(str(path), exc.line or 1, 1, "DT201", exc.message)]
-    except Exception as exc:  # a bug must not stop a run over many files
-        return findings + [Finding(str(path), 1, 1, "DT000", f"{type(exc).__name__}: {exc}")]
-    return findings + [f for f in result.findings if f.code.startswith("DT2")]
 
 
-def validate_paths(paths: Iterable[Path], manager, *, options: dict | None = None,
-                   settings: dict | None = None, progress=None,
-                   audio_dir: Path | None = None) -> list[Finding]:
-    """All findings for the tab and alignment files in ``paths`` (files and folders)."""
-    from .align import ALIGNMENT_SUFFIXES
-    suffixes = tuple({s for p in manager.registry("tab_parser")
-                      for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES)
-                     | set(ALIGNMENT_SUFFIXES))
-    findings = []
-    for path in paths:
-        if not Path(path).exists():
-            findings.append(Finding(str(path), 1, 1, "DT001", "no such file or folder"))
-    files = list(iter_input_files([p for p in paths if Path(p).exists()], suffixes))
-    for path in (progress(files) if progress else files):
-        if path.suffix.lower() in ALIGNMENT_SUFFIXES:
-            findings.extend(validate_alignment(path, manager, audio_dir=audio_dir,
-                                               settings=settings))
-        else:
-            findings.extend(parse_file(path, manager, options=options,
-                                       settings=settings).findings)
-    return findings
+def tab_suffixes(manager) -> tuple[str, ...]:
+    """File endings of tabs: ``TAB_SUFFIXES`` and every parser's own ``suffixes``."""
+    return tuple(sorted({s for p in manager.registry("tab_parser")
+                         for s in getattr(p, "suffixes", ())} | set(TAB_SUFFIXES)))
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity == Severity.ERROR for f in findings)
+# Columns of the event table that ``show`` prints: bar is the 1-based bar in playing order
+# (repeats expanded), beat the exact offset in beats from the start of that bar.
+EVENT_COLUMNS = ["bar", "beat", "instrument", "gm_note", "articulation", "velocity", "line",
+                 "column", "written_bar", "repeat_pass", "label"]
+
+
+def events_table(score: Score):
+    """The score's hits as a DataFrame (``EVENT_COLUMNS``), in playing order."""
+    import pandas as pd
+    rows = [{"bar": e.bar + 1, "beat": str(e.beat), "instrument": e.instrument.value,
+             "gm_note": e.gm_note, "articulation": e.articulation_text(),
+             "velocity": e.velocity, "line": e.line, "column": e.column,
+             "written_bar": e.written_bar, "repeat_pass": e.repeat_pass, "label": e.label}
+            for e in score.sorted_events()]
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS)

@@ -512,9 +512,11 @@ class MidiParser:
     suffixes = SUFFIXES                 # folders are scanned for these files too
     binary = True                       # parse_file hands over the file's bytes
 
-    def parse(self, data: bytes, *, path: Path | str = "<midi>", options=None) -> ParseResult:
+    def parse(self, data: bytes, *, path: Path | str = "<midi>", options=None,
+              hints=None) -> ParseResult:
         result = read_midi(path, data=data, options=options)
-        return ParseResult(result.score, result.findings)
+        return ParseResult(result.score, result.findings, tempo_map=result.tempo_map,
+                           performed_s=result.performed_s if result.tempo_map else None)
 
 
 PARSER = MidiParser()
@@ -528,3 +530,6 @@ def register_tab_parsers(register):
 @hookimpl
 def choose_tab_parser(path, text):
     return NAME if str(path).lower().endswith(SUFFIXES) else None
+
+
+from .groove import list_performances  # noqa: E402,F401  (a hook of this plugin)

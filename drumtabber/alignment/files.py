@@ -1,0 +1,387 @@
+"""Alignment files: a tab + tempo facts about its recording, read into an :class:`Alignment`.
+
+An alignment file is TOML (see ``docs/alignment.md``)::
+
+    tab = "../tabs/may3beta_tab.txt"      # relative to this file
+    [audio]
+    file = "May3Beta.mp3"                 # looked up under --audio-dir
+    [tempo]
+    bpm = 135
+    first_note_s = 1.770                  # start of the grid cell holding the first drum note
+
+Other projects' files (the seed project's song JSON) are read by alignment-reader plugin
+components (:class:`~drumtabber.components.AlignmentReader`).  Bar numbers in
+alignment files are 1-based bars in playing order (repeats expanded), as ``show`` prints them;
+``beat`` is the offset in beats from the start of that bar (a number or a fraction "7/3").
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from ..findings import Finding
+from ..score import Meter
+from ..tempo import QUARTER, to_fraction
+from ..textio import key_line
+
+# The core's own alignment files; reader plugins add their suffixes (alignment_suffixes).
+TOML_SUFFIX = ".toml"
+
+# Tempi outside this range (beats per minute) are typing errors, not music.
+BPM_RANGE = (1, 2000)
+
+_BEAT_UNITS = {"whole": Fraction(1), "half": Fraction(1, 2), "quarter": Fraction(1, 4),
+               "eighth": Fraction(1, 8), "sixteenth": Fraction(1, 16),
+               "dotted half": Fraction(3, 4), "dotted quarter": Fraction(3, 8),
+               "dotted eighth": Fraction(3, 16)}
+
+
+@dataclass
+class Position:
+    """A point of the tab: 1-based bar in playing order, beats from its start, and the
+    alignment file's line that names it."""
+
+    bar: int
+    beat: Fraction
+    line: int
+
+
+@dataclass
+class TempoChange:
+    at: Position
+    bpm: Fraction
+    beat_unit: Fraction
+
+
+@dataclass
+class Ramp:
+    """A linear tempo ramp from ``start`` to ``end``; ``from_bpm`` None: the tempo in force."""
+
+    start: Position
+    end: Position
+    from_bpm: Fraction | None
+    to_bpm: Fraction
+    beat_unit: Fraction
+
+
+@dataclass
+class Anchor:
+    at: Position
+    time_s: Fraction
+
+
+@dataclass
+class MeterChange:
+    at: Position
+    meter: Meter
+
+
+@dataclass
+class TempoSection:
+    """The seed's tempo section: from the ``cells``-th 16th-note cell on, ``bpm``."""
+
+    cells: int
+    bpm: Fraction
+    line: int
+
+
+@dataclass
+class Alignment:
+    path: Path
+    tab: Path | None = None
+    song: str = ""
+    parser: str | None = None
+    audio_file: str | None = None
+    duration_s: float | None = None
+    sha256: str | None = None
+    bpm: Fraction | None = None
+    beat_unit: Fraction = QUARTER
+    first_note_s: Fraction | None = None
+    anchor: Anchor | None = None                   # the one reference point, if not first_note_s
+    offset_s: Fraction = Fraction(0)
+    changes: list[TempoChange] = field(default_factory=list)
+    ramps: list[Ramp] = field(default_factory=list)
+    anchors: list[Anchor] = field(default_factory=list)
+    meters: list[MeterChange] = field(default_factory=list)
+    tempo_sections: list[TempoSection] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)     # tab label -> instrument words
+    triplets: bool | None = None                   # the seed's flag, checked against the tab
+
+
+class TableReader:
+    """Typed access to a TOML/JSON table that reports problems with file, line and key."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+        self.findings: list[Finding] = []
+
+    def line(self, key: str, table: str | None = None, index: int = 0) -> int:
+        """Line of ``key`` (in the ``index``-th ``[table]``), or of that table's header."""
+        found = key_line(self.lines, key, table=table, index=index)
+        if found is None and table:
+            found = key_line(self.lines, table)
+        return found or 1
+
+    def finding(self, code: str, line: int, message: str, *, column: int = 1) -> Finding:
+        return Finding(str(self.path), line, column, code, message)
+
+    def error(self, code: str, line: int, message: str):
+        self.findings.append(self.finding(code, line, message))
+
+    def get(self, table: dict, key: str, kind, *, where: str = "", required=False, line=None,
+            default=None):
+        line = line or self.line(key)
+        if key not in table:
+            if required:
+                self.error("DT201", line, f"missing required key {where}{key}")
+            return default
+        value = table[key]
+        try:
+            if kind == "fraction":
+                if isinstance(value, bool):
+                    raise ValueError
+                return to_fraction(value) if not isinstance(value, str) else Fraction(value)
+            if kind in ("positive", "bpm"):
+                number = to_fraction(value) if not isinstance(value, bool) else None
+                if number is None or number <= 0 or (kind == "bpm" and not
+                                                     BPM_RANGE[0] <= number <= BPM_RANGE[1]):
+                    raise ValueError
+                return number
+            if kind == "bar":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError
+                return value
+            if kind == "unit":
+                return _beat_unit(value)
+            if kind == "meter":
+                return Meter.parse(str(value))
+            if kind == "str":
+                if not isinstance(value, str):
+                    raise ValueError
+                return value
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError
+                return value
+        except (ValueError, ZeroDivisionError, TypeError):
+            expected = {"fraction": "a number or a fraction such as \"7/3\"",
+                        "positive": "a number above 0", "bar": "a bar number from 1",
+                        "bpm": f"a tempo from {BPM_RANGE[0]} to {BPM_RANGE[1]} BPM",
+                        "unit": "a note value such as \"1/4\", \"3/8\" or \"quarter\"",
+                        "meter": "a meter such as \"7/8\"", "str": "a string",
+                        "bool": "true or false"}[kind]
+            self.error("DT201", line, f"{where}{key}: expected {expected}, found {value!r}")
+            return default
+        raise AssertionError(kind)
+
+    def unknown(self, table: dict, allowed: set, where: str, table_name=None, index=0):
+        for key in table:
+            if key not in allowed:
+                self.error("DT201", self.line(key, table_name, index),
+                           f"unknown key {where}{key}; expected one of: {', '.join(sorted(allowed))}")
+
+
+def _beat_unit(value) -> Fraction:
+    if isinstance(value, str) and value.strip().lower() in _BEAT_UNITS:
+        return _BEAT_UNITS[value.strip().lower()]
+    if isinstance(value, bool):
+        raise ValueError
+    unit = Fraction(value) if isinstance(value, str) else to_fraction(value)
+    if unit <= 0:
+        raise ValueError
+    return unit
+
+
+def read_position(reader: TableReader, table: dict, where: str, line: int, bar_key="bar",
+              beat_key="beat") -> Position | None:
+    bar = reader.get(table, bar_key, "bar", where=where, required=True, line=line)
+    beat = reader.get(table, beat_key, "fraction", where=where, line=line, default=Fraction(0))
+    if bar is None or beat is None:
+        return None
+    if beat < 0:
+        reader.error("DT201", line, f"{where}{beat_key}: expected a beat offset of 0 or more")
+        return None
+    return Position(bar, beat, line)
+
+
+def alignment_suffixes(manager) -> tuple[str, ...]:
+    """File endings of alignment files: TOML and each alignment reader's ``suffixes``."""
+    return tuple(sorted({TOML_SUFFIX} | {s.lower() for r in manager.registry("alignment_reader")
+                                          for s in r.suffixes}))
+
+
+def load_alignment(path: Path, manager=None) -> tuple[Alignment | None, list[Finding]]:
+    """Read an alignment file: TOML here, other formats (the seed's song JSON) by the
+    alignment-reader plugin whose ``suffixes`` end the file's name.  Problems come back as
+    findings; the alignment is None when the file could not be read at all."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read alignment file: {exc}")]
+    reader = TableReader(path, text)
+    if path.suffix.lower() != TOML_SUFFIX:
+        if manager is None:
+            from ..plugin_manager import get_plugin_manager
+            manager = get_plugin_manager()
+        component = next((r for r in manager.registry("alignment_reader")
+                          if path.name.lower().endswith(tuple(x.lower() for x in r.suffixes))),
+                         None)
+        if component is None:
+            return None, [Finding(str(path), 1, 1, "DT201", "not an alignment file: expected "
+                                  f"one of {', '.join(alignment_suffixes(manager))}")]
+        return component.read(text, path=path, reader=reader), reader.findings
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        return None, [Finding(str(path), line, col, "DT201", f"not valid TOML: {exc}")]
+    return _from_toml(data, path, reader), reader.findings
+
+
+def _from_toml(data: dict, path: Path, r: TableReader) -> Alignment:
+    a = Alignment(path)
+    r.unknown(data, {"tab", "song", "parser", "audio", "tempo", "anchor", "meter", "labels",
+                     "seed"}, "")
+    tab = r.get(data, "tab", "str", required=True)
+    a.tab = (path.parent / tab) if tab else None
+    a.song = r.get(data, "song", "str", default="") or ""
+    a.parser = r.get(data, "parser", "str")
+    audio = data.get("audio", {})
+    if isinstance(audio, dict):
+        r.unknown(audio, {"file", "duration_s", "sha256"}, "audio.", "audio")
+        a.audio_file = r.get(audio, "file", "str", where="audio.")
+        duration = r.get(audio, "duration_s", "positive", where="audio.")
+        a.duration_s = float(duration) if duration is not None else None
+        a.sha256 = r.get(audio, "sha256", "str", where="audio.")
+    tempo = data.get("tempo", {})
+    if not isinstance(tempo, dict):
+        r.error("DT201", r.line("tempo"), "tempo: expected a table [tempo]")
+        tempo = {}
+    r.unknown(tempo, {"bpm", "beat_unit", "first_note_s", "anchor", "offset_s", "change",
+                      "ramp"}, "tempo.", "tempo")
+    a.bpm = r.get(tempo, "bpm", "bpm", where="tempo.")
+    a.beat_unit = r.get(tempo, "beat_unit", "unit", where="tempo.", default=QUARTER)
+    a.first_note_s = r.get(tempo, "first_note_s", "fraction", where="tempo.")
+    a.offset_s = r.get(tempo, "offset_s", "fraction", where="tempo.", default=Fraction(0))
+    if "anchor" in tempo and not isinstance(tempo["anchor"], dict):
+        r.error("DT201", r.line("anchor", "tempo"), "tempo.anchor: expected a table such as "
+                f"{{ bar = 1, beat = 0, time_s = 1.5 }}, found {tempo['anchor']!r}")
+    elif "anchor" in tempo and a.first_note_s is not None:
+        r.error("DT201", r.line("anchor", "tempo"), "tempo: give first_note_s or anchor, "
+                "not both")
+    elif isinstance(tempo.get("anchor"), dict):
+        line = r.line("anchor", "tempo")
+        pos = read_position(r, tempo["anchor"], "tempo.anchor.", line)
+        t = r.get(tempo["anchor"], "time_s", "fraction", where="tempo.anchor.", required=True,
+                  line=line)
+        if pos and t is not None:
+            a.anchor = Anchor(pos, t)
+    for i, item in enumerate(_table_list(r, tempo, "change", "tempo.change")):
+        line = r.line("bpm", "tempo.change", i)
+        r.unknown(item, {"bar", "beat", "bpm", "beat_unit"}, "tempo.change.", "tempo.change", i)
+        pos = read_position(r, item, "tempo.change.", line)
+        bpm = r.get(item, "bpm", "bpm", where="tempo.change.", required=True, line=line)
+        unit = r.get(item, "beat_unit", "unit", where="tempo.change.", line=line, default=a.beat_unit)
+        if pos and bpm is not None:
+            a.changes.append(TempoChange(pos, bpm, unit))
+    for i, item in enumerate(_table_list(r, tempo, "ramp", "tempo.ramp")):
+        line = r.line("to_bpm", "tempo.ramp", i)
+        r.unknown(item, {"from_bar", "from_beat", "to_bar", "to_beat", "from_bpm", "to_bpm",
+                         "beat_unit"}, "tempo.ramp.", "tempo.ramp", i)
+        start = read_position(r, item, "tempo.ramp.", line, "from_bar", "from_beat")
+        end = read_position(r, item, "tempo.ramp.", line, "to_bar", "to_beat")
+        bpm0 = r.get(item, "from_bpm", "fraction", where="tempo.ramp.", line=line)
+        bpm1 = r.get(item, "to_bpm", "fraction", where="tempo.ramp.", required=True, line=line)
+        unit = r.get(item, "beat_unit", "unit", where="tempo.ramp.", line=line, default=a.beat_unit)
+        if start and end and bpm1 is not None:
+            a.ramps.append(Ramp(start, end, bpm0, bpm1, unit))
+    for i, item in enumerate(_table_list(r, data, "anchor", "anchor")):
+        line = r.line("time_s", "anchor", i)
+        r.unknown(item, {"bar", "beat", "time_s"}, "anchor.", "anchor", i)
+        pos = read_position(r, item, "anchor.", line)
+        t = r.get(item, "time_s", "fraction", where="anchor.", required=True, line=line)
+        if pos and t is not None:
+            a.anchors.append(Anchor(pos, t))
+    for i, item in enumerate(_table_list(r, data, "meter", "meter")):
+        line = r.line("meter", "meter", i)
+        r.unknown(item, {"bar", "meter"}, "meter.", "meter", i)
+        bar = r.get(item, "bar", "bar", where="meter.", required=True, line=line)
+        meter = r.get(item, "meter", "meter", where="meter.", required=True, line=line)
+        if bar and meter:
+            a.meters.append(MeterChange(Position(bar, Fraction(0), line), meter))
+    labels = data.get("labels", {})
+    if isinstance(labels, dict):
+        a.labels = {str(k): str(v) for k, v in labels.items()}
+    seed = data.get("seed", {})
+    if isinstance(seed, dict):
+        r.unknown(seed, {"tempo_sections", "triplets"}, "seed.", "seed")
+        a.triplets = r.get(seed, "triplets", "bool", where="seed.")
+        a.tempo_sections = read_tempo_sections(r, seed.get("tempo_sections", []),
+                                           r.line("tempo_sections"))
+    return a
+
+
+def _table_list(r: TableReader, table: dict, key: str, name: str) -> list:
+    value = table.get(key, [])
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        r.error("DT201", r.line(key), f"{name}: expected [[{name}]] tables")
+        return []
+    return value
+
+
+def read_tempo_sections(r: TableReader, value, line: int) -> list[TempoSection]:
+    """The seed's ``[[cells, bpm], ...]`` pairs (checked; problems go to ``r``)."""
+    out = []
+    if not isinstance(value, list):
+        r.error("DT201", line, "tempo_sections: expected a list of [cells, bpm] pairs")
+        return out
+    for item in value:
+        if (not isinstance(item, (list, tuple)) or len(item) != 2
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item)
+                or item[0] < 0 or item[1] <= 0):
+            r.error("DT201", line, f"tempo_sections: expected [cells, bpm] with cells >= 0 and "
+                    f"bpm > 0, found {item!r}")
+            continue
+        out.append(TempoSection(int(item[0]), to_fraction(item[1]), line))
+    return out
+
+
+def alignment_to_toml(a: Alignment, *, tab_relative_to: Path) -> str:
+    """Our TOML form of an alignment (used by ``import-seed``)."""
+    import os
+    lines = [f"# Converted from the seed project's {a.path.name}", ""]
+    if a.song:
+        lines.append(f"song = {json.dumps(a.song)}")
+    rel = os.path.relpath(a.tab, tab_relative_to) if a.tab else ""
+    lines += [f"tab = {json.dumps(rel)}", "", "[audio]"]
+    lines.append(f"file = {json.dumps(a.audio_file)}" if a.audio_file else
+                 "# file = \"...\"      # the recording, looked up under --audio-dir")
+    lines += ["", "[tempo]", f"bpm = {_num(a.bpm)}",
+              f"first_note_s = {_num(a.first_note_s)}   # start of the cell of the first drum note"]
+    if a.labels:
+        lines += ["", "[labels]   # tab label = instrument, from the seed's tab_char_labels"]
+        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(a.labels.items())]
+    if a.tempo_sections or a.triplets is not None:
+        lines += ["", "[seed]"]
+        if a.triplets is not None:
+            lines.append(f"triplets = {'true' if a.triplets else 'false'}")
+        if a.tempo_sections:
+            pairs = ", ".join(f"[{t.cells}, {_num(t.bpm)}]" for t in a.tempo_sections)
+            lines.append(f"tempo_sections = [{pairs}]   # [16th-note cells from the start, next BPM]")
+    return "\n".join(lines) + "\n"
+
+
+def _num(x) -> str:
+    x = to_fraction(x)
+    return str(x.numerator) if x.denominator == 1 else repr(float(x))
+
+

@@ -1,0 +1,318 @@
+"""Score + tempo map -> drum MIDI whose note times are the tempo map's, and the onset table of
+what a kit renders from it.
+
+The MIDI file puts every hit where the tempo map says it is (set_tempo events are solved so
+that each note's MIDI time is its tempo-map time to within TEMPO_TOLERANCE_S, ramps and
+anchors included) and carries the meter as time_signature events.  Humanised hits move by
+ticks, not by tempo events.  A kit component (:class:`drumtabber.components.Kit`, registered
+by plugins) chooses the channel, preset and keys, renders the file and says where each note
+sounds (:func:`rendered_onsets`).
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import DrumtabberError
+from ..onset_table import onset_table
+from ..score import Score
+from ..tempo import TempoMap
+
+SAMPLE_RATE = 44100
+# 960 ticks a quarter (a common DAW resolution): 16ths, 32nds, triplets and quintuplets of
+# any note down to a 64th are whole ticks; set_tempo events absorb the rest.
+TICKS_PER_QUARTER = 960
+# Keep the current MIDI tempo while it puts the next tempo-map point within this of its time
+# (1/20 of the 1 ms the MIDI must meet): FluidSynth re-bases its clock on whole ticks at each
+# tempo event, up to half a tick of drift apiece, so fewer events keep the audio closer.
+TEMPO_TOLERANCE_S = 50e-6
+# A note-off this long after each hit (or just before the next hit on the same key): GM
+# percussion ignores note-offs on some synths, and FluidSynth's drum releases are long.
+NOTE_LENGTH_S = 1.0
+# Humanising draws from a normal distribution clipped at this many standard deviations.
+HUMANIZE_CLIP_SD = 3.0
+MAX_MIDI_TEMPO = 0xFFFFFF          # microseconds per quarter: a 24-bit field
+
+
+def get_kit(manager, kit, *, installed: bool = False):
+    """A kit component by name (or the kit itself); an unknown name lists the valid ones
+    (UnknownComponentError).  With ``installed``, a kit whose samples are missing raises a
+    DrumtabberError that says how to install them."""
+    if isinstance(kit, str):
+        kit = manager.get("kit", kit)
+    if installed and not kit.installed:
+        raise DrumtabberError(f"kit {kit.name!r} is not installed: {kit.install_hint()}")
+    return kit
+
+
+@dataclass(frozen=True)
+class Humanize:
+    """Random deviations from the score: timing in ms and velocity, each a normal
+    distribution's standard deviation (clipped at ``HUMANIZE_CLIP_SD``)."""
+
+    timing_ms: float = 0.0
+    velocity: float = 0.0
+
+    def __post_init__(self):
+        if self.timing_ms < 0 or self.velocity < 0:
+            raise DrumtabberError("humanize: timing_ms and velocity must be 0 or more, found "
+                                  f"{self.timing_ms:g} and {self.velocity:g}")
+
+
+def _humanize(humanize) -> Humanize | None:
+    if humanize is None or isinstance(humanize, Humanize):
+        return humanize
+    return Humanize(timing_ms=float(humanize))
+
+
+def _mido():
+    try:
+        import mido
+    except ImportError:
+        raise DrumtabberError("rendering needs the Python package mido (pip install mido)") from None
+    return mido
+
+
+def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, humanize=None, seed: int = 0):
+    """Drum MIDI of a score whose note times are the tempo map's times.
+
+    Parameters
+    ----------
+    score : Score
+    tempo_map : TempoMap
+        Gives each hit its time; tick 0 of the MIDI file is 0 s.  When the first bar starts
+        after 0 s, a count-in (4/4 bars and a pickup bar of 32nds) comes first, so the
+        file's bar lines are the score's in a MIDI editor.
+    kit : Kit
+        Chooses the channel, bank/program and each instrument's key.
+    humanize : Humanize, float (timing standard deviation in ms) or None
+        A humanised hit goes to the tick nearest its jittered time (within half a tick).
+    seed : int
+        Seed of the humanising random numbers: the same seed gives the same file.
+
+    Returns
+    -------
+    midi : mido.MidiFile
+        Type 0: tempo, time signature, program and note events on one track.
+    onsets : DataFrame, the onset table of the notes (``onset_table.RENDER_COLUMNS``)
+        ``midi_time``: the note's exact time in the MIDI file (seconds); ``score_time``: its
+        tempo-map time before humanising; ``time``: where it sounds (here the MIDI time;
+        :func:`rendered_onsets` gives the time in a kit's render);
+        ``key``: the kit's key; ``tick``: its MIDI tick.
+    """
+    import numpy as np
+    mido = _mido()
+    humanize = _humanize(humanize)
+    rng = np.random.default_rng(seed)
+    tpq = TICKS_PER_QUARTER
+    bars = score.bars
+    if not bars:
+        raise DrumtabberError("the score has no bars: nothing to render")
+
+    # Where tick 0 sits on the quarter axis.  A first bar that starts after 0 s gets a
+    # count-in no faster than the opening tempo (FluidSynth applies a tempo change at a block
+    # boundary, so a jump from a fast count-in would shift everything after it): 4/4 bars and
+    # a pickup bar of 32nds, so the MIDI file's bar lines stay the score's.  When the first
+    # bar starts before 0 s, tick 0 is the quarter at 0 s.
+    t_start = float(tempo_map.quarters_to_seconds(Fraction(0)))
+    q_origin, lead_ticks, lead_meters = Fraction(0), 0, []
+    if t_start > 0:
+        quarter_s = float(tempo_map.quarters_to_seconds(Fraction(1))) - t_start
+        lead_q = t_start / quarter_s
+        whole, thirty_seconds = int(lead_q // 4), int((lead_q % 4) * 8)
+        if whole:
+            lead_meters.append((0, 4, 4))
+        if thirty_seconds:
+            lead_meters.append((whole * 4 * tpq, thirty_seconds, 32))
+        lead_ticks = whole * 4 * tpq + thirty_seconds * tpq // 8
+        if not lead_ticks:                   # shorter than a 32nd note: no pickup bar
+            lead_ticks = max(1, round(lead_q * tpq))
+    elif t_start < 0:
+        q_origin = tempo_map.seconds_to_quarters(0.0)
+
+    def tick_of(q) -> int:
+        return lead_ticks + round((q - q_origin) * tpq)
+
+    # The notes: score time and tick, humanised time.
+    notes = []
+    for e in score.sorted_events():
+        q = tempo_map.position_to_quarters(e.bar, e.beat)
+        t_score = float(tempo_map.quarters_to_seconds(q))
+        if t_score < 0:
+            raise DrumtabberError(f"a {e.instrument.value} hit in bar {e.bar + 1} falls at "
+                                  f"{t_score:.3f} s, before the start: check first_note_s, "
+                                  "anchors and offset_s")
+        t, velocity = t_score, e.velocity
+        if humanize and humanize.timing_ms:
+            jitter = float(np.clip(rng.standard_normal(), -HUMANIZE_CLIP_SD, HUMANIZE_CLIP_SD))
+            t = max(0.0, t_score + jitter * humanize.timing_ms / 1000)
+        if humanize and humanize.velocity:
+            jitter = float(np.clip(rng.standard_normal(), -HUMANIZE_CLIP_SD, HUMANIZE_CLIP_SD))
+            velocity = round(velocity + jitter * humanize.velocity)
+        notes.append({"score_tick": max(0, tick_of(q)), "target": t, "event": e,
+                      "score_time": t_score, "velocity": min(127, max(1, velocity)),
+                      "key": kit.key_for(e.instrument)})
+
+    # Tempo-map points the MIDI tempo must pass through: tick 0 = 0 s, every beat and bar
+    # line, every tempo piece and anchor, and every hit's score position.
+    points: dict[int, float] = {0: 0.0}
+    grid = set()
+    for i, bar in enumerate(bars):
+        step = Fraction(4, bar.meter.denominator)
+        for b in range(bar.meter.numerator):
+            grid.add(tempo_map.bar_quarters[i] + b * step)
+    grid.add(tempo_map.bar_quarters[-1])
+    for piece in tempo_map.pieces:
+        if piece.q0 != -math.inf:
+            grid.add(piece.q0)
+    grid.update(a[0] for a in getattr(tempo_map, "anchors", ()))
+    for q in grid:
+        k = tick_of(q)
+        if k > 0:
+            points[k] = float(tempo_map.quarters_to_seconds(q))
+    for n in reversed(notes):
+        if n["score_tick"] > 0:
+            points[n["score_tick"]] = n["score_time"]
+    tempo_events = _solve_tempi(sorted(points.items()))
+    # A humanised hit goes to the tick nearest its time under those tempi (within half a
+    # tick): moving hits with tempo events instead would make FluidSynth, which applies each
+    # tempo change at a block boundary, drift by milliseconds.
+    for n in notes:
+        n["tick"] = (n["score_tick"] if n["target"] == n["score_time"] else
+                     _seconds_to_tick(tempo_events, n["target"]))
+    notes.sort(key=lambda n: (n["tick"], n["target"], n["event"].instrument.gm_note))
+
+    # Messages at absolute ticks; order within a tick: tempo, meter, program, off, on.
+    messages = [(0, 0, mido.MetaMessage("track_name", name=f"drumtabber {kit.name}"))]
+    if kit.bank < 128:           # GM percussion (bank 128) is what channel 10 plays anyway
+        messages.append((0, 2, mido.Message("control_change", channel=kit.channel,
+                                            control=0, value=kit.bank)))
+    messages.append((0, 2, mido.Message("program_change", channel=kit.channel,
+                                        program=kit.program)))
+    messages += [(k, 0, mido.MetaMessage("set_tempo", tempo=us)) for k, us in tempo_events]
+    meters, previous = list(lead_meters), None
+    for i, bar in enumerate(bars):
+        if bar.meter != previous:
+            meters.append((max(0, tick_of(tempo_map.bar_quarters[i])), bar.meter.numerator,
+                           bar.meter.denominator))
+            previous = bar.meter
+    for k, numerator, denominator in meters:
+        messages.append((k, 1, mido.MetaMessage(
+            "time_signature", numerator=numerator, denominator=denominator,
+            clocks_per_click=24, notated_32nd_notes_per_beat=8)))
+    ons: dict[int, list] = {}
+    for n in notes:
+        ons.setdefault(n["key"], []).append(n["tick"])     # sorted: notes are
+    for n in notes:
+        ticks = ons[n["key"]]
+        later = bisect.bisect_right(ticks, n["tick"])
+        off_q = tempo_map.seconds_to_quarters(n["target"] + NOTE_LENGTH_S)
+        off = max(n["tick"] + 1, tick_of(off_q))
+        if later < len(ticks):               # the next hit on this key: off just before it
+            off = min(off, ticks[later])
+        messages.append((off, 3, mido.Message("note_off", channel=kit.channel, note=n["key"],
+                                               velocity=0)))
+        messages.append((n["tick"], 4, mido.Message("note_on", channel=kit.channel,
+                                                    note=n["key"], velocity=n["velocity"])))
+    messages.sort(key=lambda m: (m[0], m[1]))     # stable: notes keep the order of `notes`
+    midi = mido.MidiFile(type=0, ticks_per_beat=tpq)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    now = 0
+    for k, _, msg in messages:
+        track.append(msg.copy(time=k - now))
+        now = k
+    track.append(mido.MetaMessage("end_of_track", time=tpq))
+
+    times = midi_note_times(midi)
+    rows = []
+    for n, (tick, note, t) in zip(notes, times):
+        assert (tick, note) == (n["tick"], n["key"])
+        e = n["event"]
+        rows.append({"time": t, "midi_time": t, "score_time": n["score_time"],
+                     "instrument": e.instrument.value, "gm_note": e.gm_note, "key": n["key"],
+                     "velocity": n["velocity"], "articulation": e.articulation_text(),
+                     "bar": e.bar + 1, "beat": str(e.beat), "tick": tick})
+    return midi, onset_table(rows)
+
+
+def _solve_tempi(points: list[tuple[int, float]]) -> list[tuple[int, int]]:
+    """set_tempo events (tick, microseconds a quarter) whose MIDI time passes through every
+    (tick, seconds) point to within TEMPO_TOLERANCE_S (or the 1 us rounding of a tempo)."""
+    tpq = TICKS_PER_QUARTER
+    events, current = [], None
+    midi_s = Fraction(0)                      # exact MIDI time at the current point
+    for (k0, t0), (k1, t1) in itertools.pairwise(points):
+        quarters = Fraction(k1 - k0, tpq)
+        # Keep the current tempo, else take the tempo map's own over this stretch, else the
+        # one that lands exactly on the next point (taking up the drift so far).
+        ideal = (t1 - float(midi_s)) / float(quarters) * 1e6
+        natural = round((t1 - t0) / float(quarters) * 1e6)
+        tempo = next((c for c in (current, natural) if c is not None and 1 <= c
+                      and abs(float(midi_s + c * quarters / 10**6) - t1) <= TEMPO_TOLERANCE_S),
+                     max(1, round(ideal)))      # < 1: two points microseconds apart
+        if tempo > MAX_MIDI_TEMPO:
+            raise DrumtabberError(
+                f"the tempo between MIDI ticks {k0} and {k1} ({ideal / 1e6:.3g} s a quarter)"
+                f" does not fit a MIDI set_tempo event (1 us to {MAX_MIDI_TEMPO / 1e6:.1f} s)")
+        if tempo != current:
+            events.append((k0, tempo))
+            current = tempo
+        midi_s += current * quarters / 10**6
+    if not events:
+        events.append((0, 500000))
+    return events
+
+
+def _seconds_to_tick(tempo_events: list[tuple[int, int]], time_s: float) -> int:
+    """The tick nearest ``time_s`` under ``tempo_events`` (tick, microseconds a quarter)."""
+    tick, now, tempo = 0, 0.0, 500000
+    for k, us in tempo_events:
+        at = now + (k - tick) * tempo / 1e6 / TICKS_PER_QUARTER
+        if at > time_s:
+            break
+        tick, now, tempo = k, at, us
+    return max(0, tick + round((time_s - now) * 1e6 / tempo * TICKS_PER_QUARTER))
+
+
+def midi_messages(midi):
+    """(absolute tick, message) of every track, merged in time order (track order within a
+    tick), as a MIDI player sees them."""
+    merged = []
+    for index, track in enumerate(midi.tracks):
+        tick = 0
+        for order, msg in enumerate(track):
+            tick += msg.time
+            merged.append((tick, index, order, msg))
+    merged.sort(key=lambda m: m[:3])
+    return [(tick, msg) for tick, _, _, msg in merged]
+
+
+def midi_note_times(midi) -> list[tuple[int, int, float]]:
+    """(tick, key, seconds) of every note-on of a MIDI file, in playing order; seconds from
+    the set_tempo events, exactly (Fractions), as the MIDI file defines them."""
+    tempo, last_tick, now = 500000, 0, Fraction(0)
+    out = []
+    for tick, msg in midi_messages(midi):
+        now += Fraction(tempo * (tick - last_tick), midi.ticks_per_beat * 10**6)
+        last_tick = tick
+        if msg.type == "set_tempo":
+            tempo = msg.tempo
+        elif msg.type == "note_on" and msg.velocity > 0:
+            out.append((tick, msg.note, float(now)))
+    return out
+
+
+def rendered_onsets(midi, onsets, sample_rate: int, kit):
+    """The onset table of :func:`score_to_midi` with ``time`` set to where each note sounds
+    in ``kit``'s render at ``sample_rate`` (the kit's ``note_samples``)."""
+    samples = kit.note_samples(midi, sample_rate)
+    sample_of = {tick: sample for tick, _, sample in samples}   # one block per tick
+    if (sorted(zip(onsets["tick"], onsets["key"])) != sorted((k, n) for k, n, _ in samples)):
+        raise DrumtabberError("the onset rows do not belong to this MIDI file")
+    out = onsets.copy()
+    out["time"] = [sample_of[tick] / sample_rate for tick in onsets["tick"]]
+    return onset_table(out)

@@ -1,0 +1,1 @@
+"""The dataset stage: training examples rendered from drum MIDI, rendering aligned songs."""

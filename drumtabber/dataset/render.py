@@ -1,0 +1,60 @@
+"""Rendering an aligned song with a sampled kit: audio whose labels are known to the sample."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..alignment import load_song
+from ..audio.render import SAMPLE_RATE, get_kit, rendered_onsets, score_to_midi
+from ..errors import AlignmentError, DrumtabberError
+from ..findings import Severity
+from ..onset_table import RENDER_COLUMNS, write_table
+
+
+@dataclass
+class RenderResult:
+    wav: Path
+    midi: Path | None
+    onsets_file: Path | None
+    onsets: object                   # the onset table of the render (where each note sounds)
+    findings: list
+
+
+def render_score(score, tempo_map, kit, out_wav, *, humanize=None, seed: int = 0,
+                 sample_rate: int = SAMPLE_RATE, gain: float | None = None):
+    """Render a score with its tempo map: ``(midi, onset table)``; the WAV goes to
+    ``out_wav``.  The onset table gives where each note sounds in the WAV."""
+    midi, onsets = score_to_midi(score, tempo_map, kit=kit, humanize=humanize, seed=seed)
+    kit.render(midi, sample_rate=sample_rate, out_path=out_wav,
+               **({} if gain is None else {"gain": gain}))
+    return midi, rendered_onsets(midi, onsets, sample_rate, kit)
+
+
+def render_alignment(alignment_path, manager, *, kit, out_wav, midi_out=None, onsets_out=None,
+                     humanize=None, seed: int = 0, sample_rate: int = SAMPLE_RATE,
+                     gain: float | None = None, force: bool = False,
+                     settings=None) -> RenderResult:
+    """Render the tab of an alignment file with its tempo map: WAV, optional MIDI file and
+    onset CSV.  Existing outputs are kept unless ``force``; an alignment with errors raises
+    AlignmentError with its findings."""
+    kit = get_kit(manager, kit, installed=True)
+    outputs = [Path(p) for p in (out_wav, midi_out, onsets_out) if p is not None]
+    if len({p.resolve() for p in outputs}) != len(outputs):
+        raise DrumtabberError("the WAV, MIDI and onset outputs must be different files")
+    if not force:
+        for p in outputs:
+            if p.exists():
+                raise DrumtabberError(f"{p} exists (use --force to overwrite)")
+    song, findings = load_song(alignment_path, manager, settings=settings)
+    if song is None:
+        errors = [f for f in findings if f.severity == Severity.ERROR]
+        raise AlignmentError("cannot render: " + "; ".join(f.format() for f in errors or findings))
+    midi, onsets = render_score(song.score, song.tempo_map, kit, out_wav, humanize=humanize,
+                                seed=seed, sample_rate=sample_rate, gain=gain)
+    if midi_out is not None:
+        Path(midi_out).parent.mkdir(parents=True, exist_ok=True)
+        midi.save(str(midi_out))
+    if onsets_out is not None:
+        write_table(onsets, onsets_out, RENDER_COLUMNS, float_format="%.6f")
+    return RenderResult(Path(out_wav), Path(midi_out) if midi_out else None,
+                        Path(onsets_out) if onsets_out else None, onsets, findings)

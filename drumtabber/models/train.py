@@ -1,0 +1,95 @@
+"""Training a drum onset model on drum MIDI performances rendered with sampled kits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DrumtabberError
+from .onset_model import META, OnsetModel
+
+# The feature settings of the onset models: 84 mel bands from 30 Hz to 16 kHz over a
+# 1024-sample window (23 ms), 100 frames per second.
+MODEL_FEATURES = {"kind": "mel", "n_mels": 84, "n_fft": 1024, "hop_length": 441,
+                  "fmin": 30.0, "fmax": 16000.0}
+# Each take is rendered at a level drawn from this range (FluidSynth gain), so the model
+# does not learn one loudness.
+GAIN_RANGE = (0.2, 0.8)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    midi_path: Path
+    kit: str
+    gain: float
+    max_seconds: float
+    scheme: str                   # the class map's name
+    plugins_dirs: tuple = ()
+
+
+def _render_job(job: RenderJob):
+    """``(example name, (features, targets))``, or ``(file, why it was skipped)``; runs in a
+    worker process, so it finds its own plugin manager."""
+    from ..audio.features import FeatureConfig
+    from ..dataset.examples import render_example
+    from ..plugin_manager import get_plugin_manager
+    manager = get_plugin_manager(job.plugins_dirs)
+    class_map = manager.get("class_map", job.scheme)
+    try:
+        ex = render_example(job.midi_path, job.kit, class_map, class_map.Options(),
+                            FeatureConfig(**MODEL_FEATURES), manager=manager,
+                            max_seconds=job.max_seconds, gain=job.gain)
+    except (DrumtabberError, OSError, ValueError) as exc:
+        return str(job.midi_path), getattr(exc, "message", None) or str(exc)
+    return ex.name, (ex.features, ex.targets)
+
+
+def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[str],
+                      backend, options, scheme: str = "onsets", max_seconds: float = 40.0,
+                      jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
+                      log=print) -> Path:
+    """Render every file with every kit, train a network of ``backend`` on the examples and
+    write the model folder ``out`` (created here; removed again when nothing could be
+    rendered).  ``scheme`` names a class map read from TOML text (its ``text`` goes into
+    the model folder)."""
+    from ..audio.features import FeatureConfig
+    class_map = manager.get("class_map", scheme)
+    if not getattr(class_map, "text", ""):
+        raise DrumtabberError(f"class map {scheme!r} has no TOML text to store with the model: "
+                              "use a scheme from a TOML file")
+    created = not out.exists()
+    try:                                    # before hours of work, not after
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DrumtabberError(f"cannot create the folder: {exc.strerror}", path=out) from None
+    rng = np.random.default_rng(seed)
+    work = [RenderJob(Path(p), kit, float(rng.uniform(*GAIN_RANGE)), max_seconds, scheme,
+                      tuple(str(d) for d in plugins_dirs)) for p in midi_paths for kit in kits]
+    log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits")
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(jobs) as pool:
+            done = list(pool.map(_render_job, work, chunksize=4))
+    else:
+        done = [_render_job(j) for j in work]
+    examples = [pair for _, pair in done if not isinstance(pair, str)]
+    for name, problem in done:
+        if isinstance(problem, str):
+            log(f"warning: {name}: skipped: {problem}")
+    if not examples:
+        if created:
+            out.rmdir()
+        raise DrumtabberError("no example could be rendered")
+    network = backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options)
+    history = backend.train(network, examples, options, log=log)
+    facts = {**(info or {}), "files": len(midi_paths), "kits": list(kits),
+             "max_seconds": max_seconds, "examples": len(examples),
+             "frames": int(sum(len(f) for f, _ in examples)),
+             "options": {k: getattr(options, k) for k in vars(options)}, "history": history}
+    OnsetModel(backend, network, FeatureConfig(**MODEL_FEATURES), class_map.text, facts,
+               out).save(out)
+    return out
+
+
+__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "train_onset_model"]

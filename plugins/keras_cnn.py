@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from drumtabber.errors import ConfigError, DrumtabberError
+from drumtabber.extras import missing_extra
 from drumtabber.hookspecs import hookimpl
 
 
@@ -47,7 +48,7 @@ class CnnOptions:
 def _keras():
     import os
     import sys
-    if "keras" in sys.modules:
+    if sys.modules.get("keras") is not None:
         return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # TensorFlow's C++ start-up lines (oneDNN, CPU features) ignore that setting: the first
@@ -57,8 +58,8 @@ def _keras():
     os.dup2(null, 2)
     try:
         import keras
-    except ImportError as exc:                      # pragma: no cover - keras is a dependency
-        raise DrumtabberError(f"the keras-cnn model backend needs Keras 3: {exc}") from None
+    except ImportError:                             # the [models] extra is not installed
+        raise missing_extra("keras") from None
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -13,38 +13,54 @@ import pytest
 import soundfile
 
 from conftest import ROOT, SHARED_TABS
-from drumtabber.align import align, cell_to_quarters, load_alignment
+from drumtabber.alignment import align, load_alignment, load_song
+from drumtabber.alignment.align import cell_to_quarters
 from drumtabber.plugin_manager import PluginManager
+from drumtabber.tabs import load_tab
 from drumtabber.tempo import TempoMap
 
 MANAGER = PluginManager(entry_points=False)
 
 
 def run(tmp_path, toml: str, tab: str | None = None, audio_dir=None):
+    """Load ``song.toml`` (and its tab ``song.txt``) as a song; (song or None, the findings
+    that are not info)."""
     if tab is not None:
         (tmp_path / "song.txt").write_text(tab)
     path = tmp_path / "song.toml"
     path.write_text(toml)
-    alignment, findings = load_alignment(path)
-    if alignment is None or findings:
-        return None, findings
-    result = align(alignment, MANAGER, audio_dir=audio_dir)
-    return result, [f for f in result.findings if f.severity.value != "info"]
+    song, findings = load_song(path, MANAGER, audio_dir=audio_dir)
+    return song, [f for f in findings if f.severity.value != "info"]
 
 
-def times(result, label=None):
-    return [r["time_exact"] for r in result.rows if label is None or r["label"] == label]
+def rows(song):
+    """The song's onset table as row dicts."""
+    return song.onsets.to_dict("records")
+
+
+def times(song, label=None):
+    return [r["time_exact"] for r in rows(song) if label is None or r["label"] == label]
 
 
 def test_may3beta_seed_alignment_from_the_repo():
-    alignment, findings = load_alignment(ROOT / "alignments" / "may3beta.toml")
-    result = align(alignment, MANAGER)
-    assert not [f for f in findings + result.findings if f.severity.value == "error"]
-    first = result.rows[0]
+    song, findings = load_song(ROOT / "alignments" / "may3beta.toml", MANAGER)
+    assert song is not None and not [f for f in findings if f.severity.value == "error"]
+    first = rows(song)[0]
     assert (first["time"], first["instrument"], first["bar"]) == (1.77, "kick", 1)
     # bar 5 beat 0 is 16 quarters after the first note: 1.770 + 16 x 60/135 s
-    bar5 = [r for r in result.rows if r["bar"] == 5 and r["beat"] == "0"]
+    bar5 = [r for r in rows(song) if r["bar"] == 5 and r["beat"] == "0"]
     assert {r["time_exact"] for r in bar5} == {F("1.77") + 16 * F(60, 135)}
+
+
+def test_the_pure_align_gives_the_song_loaders_onset_table():
+    """``align(alignment, score)`` reads no file: the loader's table from the same parts."""
+    song, _ = load_song(ROOT / "alignments" / "may3beta.toml", MANAGER)
+    alignment, findings = load_alignment(ROOT / "alignments" / "may3beta.toml", MANAGER)
+    assert alignment is not None and not findings
+    result = align(alignment, song.score)
+    assert not [f for f in result.findings if f.severity.value == "error"]
+    assert result.onsets.equals(song.onsets)
+    assert result.tempo_map.beats_to_seconds(4, 0) == song.tempo_map.beats_to_seconds(4, 0)
 
 
 TRIPLET_TAB = """\
@@ -102,8 +118,8 @@ def test_ten_minutes_of_sixteenth_triplets_end_within_a_microsecond(tmp_path):
     tab = "\n\n".join(f"HH|{bar}|{bar}|{bar}|{bar}|\n  |" + "|".join(["1ts+ts2ts+ts3ts+ts4ts+ts"] * 4)
                       + "|" for _ in range(75))                # 300 bars of 4/4 at 120 = 600 s
     result, findings = run(tmp_path, 'tab = "song.txt"\n[tempo]\nbpm = 120\nfirst_note_s = 0\n', tab)
-    assert not findings and len(result.rows) == 300 * 24
-    last = result.rows[-1]
+    assert not findings and len(result.onsets) == 300 * 24
+    last = rows(result)[-1]
     analytic = (299 * 4 + F(23, 6)) * F(1, 2)                 # last cell: 1/6 quarter early
     assert abs(last["time"] - float(analytic)) < 1e-6 and last["time_exact"] == analytic
 
@@ -137,20 +153,18 @@ def seed_folder(tmp_path, data=SEED_JSON, tab="may3beta_tab.txt"):
 
 def test_seed_json_with_tempo_sections(tmp_path):
     folder = seed_folder(tmp_path)
-    alignment, findings = load_alignment(folder / "may3beta.json")
-    result = align(alignment, MANAGER)
-    assert not [f for f in findings + result.findings if f.severity.value == "error"]
+    result, findings = load_song(folder / "may3beta.json", MANAGER)
+    assert result is not None and not [f for f in findings if f.severity.value == "error"]
     # cell 64 = bar 5 start (16 cells a bar): 140 BPM from there on
     bar5 = F("1.77") + 16 * F(60, 135)
-    got = {r["bar"]: r["time_exact"] for r in result.rows if r["beat"] == "0"}
+    got = {r["bar"]: r["time_exact"] for r in rows(result) if r["beat"] == "0"}
     assert got[5] == bar5
     assert result.tempo_map.beats_to_seconds(5, 0) == bar5 + 4 * F(60, 140)
     assert result.tempo_map.beats_to_seconds(3, 0) == F("1.77") + 12 * F(60, 135)
 
 
 def test_seed_cells_count_triplet_columns(tmp_path):
-    from drumtabber.validate import parse_file
-    score = parse_file(SHARED_TABS / "forever_at_last_tab.txt", MANAGER).score
+    score = load_tab(SHARED_TABS / "forever_at_last_tab.txt", MANAGER).score
     tm = TempoMap(score.bars, qpm=F(120))
     assert cell_to_quarters(score, tm, 36) == 9                 # three 12-cell 3/4 bars
     assert cell_to_quarters(score, tm, 37) == 9 + F(1, 6)       # inside `1ts+ts`
@@ -267,8 +281,8 @@ def test_align_cli_errors(tmp_path, run_cli):
 def test_a_double_stroke_gives_two_onsets_half_a_cell_apart(tmp_path):
     result, _ = run(tmp_path, 'tab = "song.txt"\n[tempo]\nbpm = 60\nfirst_note_s = 0\n',
                     "SD|o-d-D---|\n  |1+2+3+4+|\n")
-    rows = [(r["time_exact"], r["stroke"], r["articulation"]) for r in result.rows]
-    assert rows == [(0, 1, ""), (1, 1, "double"), (F(5, 4), 2, "double"),
+    got = [(r["time_exact"], r["stroke"], r["articulation"]) for r in rows(result)]
+    assert got == [(0, 1, ""), (1, 1, "double"), (F(5, 4), 2, "double"),
                     (2, 1, "accent+double"), (F(9, 4), 2, "accent+double")]
 
 
@@ -285,7 +299,7 @@ def test_conflicting_or_malformed_anchor(tmp_path, text, message):
 def test_seed_labels_of_the_wrong_type(tmp_path):
     data = dict(SEED_JSON, tab_char_labels="x")
     folder = seed_folder(tmp_path, data)
-    _, findings = load_alignment(folder / "may3beta.json")
+    _, findings = load_alignment(folder / "may3beta.json", MANAGER)
     assert any("tab_char_labels: expected an object" in f.message for f in findings)
 
 

@@ -138,19 +138,20 @@ def test_check_with_missing_recording_is_a_clean_error(song, run_cli):
 
 
 def test_drift_is_the_slope_of_the_per_beat_corrections(song):
-    from drumtabber.align import align, load_alignment
-    from drumtabber.autoalign import estimate_drift, refine_labels
-    from drumtabber.check import onset_activation
+    from drumtabber.alignment import load_song
+    from drumtabber.alignment.estimate import estimate_drift
+    from drumtabber.alignment.refine import refine_labels
+    from drumtabber.audio.onsets import onset_activation
     from drumtabber.plugin_manager import PluginManager
     folder, performed = song
     # the recording at 100 BPM, the labels at 100.5 BPM: labels drift early by 0.5 %,
     # i.e. the corrections grow by 300 ms per minute
     (folder / "fast.toml").write_text('tab = "song.txt"\n[audio]\nfile = "song.wav"\n'
                                       "[tempo]\nbpm = 100.5\nfirst_note_s = 1.0\n")
-    alignment, _ = load_alignment(folder / "fast.toml")
-    result = align(alignment, PluginManager(entry_points=False))
+    song, findings = load_song(folder / "fast.toml", PluginManager(entry_points=False))
+    assert song is not None, findings
     samples, rate = load_audio(folder / "audio" / "song.wav")
-    refined = refine_labels(np.array([r["time"] for r in result.rows]), result.tempo_map,
+    refined = refine_labels(song.onsets["time"].to_numpy(), song.tempo_map,
                             onset_activation(samples, rate))
     assert estimate_drift(refined) == pytest.approx(300, rel=0.15)
 

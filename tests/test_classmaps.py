@@ -23,6 +23,7 @@ from drumtabber.classes import (SCHEME_CODES, TINY_CLASS_EVENTS, ClassCounts, ch
                                 parse_scheme, resolve_class_map, unmapped_findings)
 from drumtabber.components import build_options
 from drumtabber.errors import ConfigError, PluginError, UnknownComponentError
+from drumtabber.onset_table import onset_table
 from drumtabber.plugin_manager import PluginManager
 from drumtabber.plugins import classmaps
 from drumtabber.plugins.ascii_tab import parse_tab
@@ -34,6 +35,8 @@ MAY3BETA = SHARED_TABS / "may3beta_tab.txt"
 THE_DARK = SHARED_TABS / "the_dark_tab.txt"
 _MANAGER = PluginManager(entry_points=False)
 BUILTIN = ["adtof", "drumtabber", "full", "gm", "kd-sd-hh", "vogl18", "vogl8"]
+# The onset models' scheme, registered by the drum_onsets plugin beside the classmaps ones.
+ONSETS = "onsets"
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +67,9 @@ def counts_of(name, events, **options):
 # ---------------------------------------------------------------------------------------
 def test_the_builtin_schemes_are_registered_by_the_classmaps_plugin(manager):
     registry = manager.registry("class_map")
-    assert registry.names() == BUILTIN
+    assert registry.names() == sorted(BUILTIN + [ONSETS])
     assert {registry.owner(n) for n in BUILTIN} == {"classmaps"}
+    assert registry.owner(ONSETS) == "drum_onsets"
     assert manager.get("class_map", "drumtabber").name == "drumtabber"   # config default
 
 
@@ -306,26 +310,28 @@ def test_gm_keeps_the_notes_asked_for_and_full_every_instrument():
 # Applying a map, counting, warnings
 # ---------------------------------------------------------------------------------------
 def test_map_onset_rows_adds_a_class_column_and_leaves_dropped_rows_out():
-    rows = [{"time": 0.5, "instrument": "hihat_open", "articulation": "accent+half_open",
-             "velocity": 120},
-            {"time": 0.5, "instrument": "ride_bell", "articulation": "bell", "velocity": 96},
-            {"time": 1.0, "instrument": "kick", "articulation": "", "velocity": 96}]
+    rows = onset_table([
+        {"time": 0.5, "instrument": "hihat_open", "articulation": "accent+half_open",
+         "velocity": 120},
+        {"time": 0.5, "instrument": "ride_bell", "articulation": "bell", "velocity": 96},
+        {"time": 1.0, "instrument": "kick", "articulation": "", "velocity": 96}])
     class_map, o = scheme("drumtabber", hihat_classes=3, keep_dynamics=True)
-    assert [(r["time"], r["class"]) for r in map_onset_rows(class_map, rows, o)] == [
+    mapped = map_onset_rows(class_map, rows, o)
+    assert [(r["time"], r["class"]) for r in mapped.to_dict("records")] == [
         (0.5, "hihat_washy_accent"), (1.0, "kick")]
     multi, _ = parse_scheme('[classes]\nhat = { families = ["hihat"] }\n'
                             'accent = { articulations = ["accent"] }\n')
-    assert [r["class"] for r in map_onset_rows(multi, rows, None)] == ["hat", "accent"]
+    assert list(map_onset_rows(multi, rows, None)["class"]) == ["hat", "accent"]
 
 
 def test_map_onset_rows_on_an_aligned_song(manager):
     from conftest import ROOT
 
-    from drumtabber.align import align, load_alignment
-    alignment, _ = load_alignment(ROOT / "alignments" / "may3beta.toml")
-    rows = align(alignment, manager).rows
+    from drumtabber.alignment import load_song
+    song, _ = load_song(ROOT / "alignments" / "may3beta.toml", manager)
+    rows = song.onsets.to_dict("records")
     class_map, o = scheme("kd-sd-hh")
-    mapped = map_onset_rows(class_map, rows, o)
+    mapped = map_onset_rows(class_map, song.onsets, o).to_dict("records")
     wanted = sum(1 for r in rows if r["gm_note"] in (35, 36, 37, 38, 39, 40, 42, 44, 46))
     assert len(mapped) == wanted and {r["class"] for r in mapped} == {"KD", "SD", "HH"}
     assert [r["time"] for r in mapped] == sorted(r["time"] for r in mapped)
@@ -559,10 +565,12 @@ def test_classes_lists_schemes_with_the_default_marked(run_cli, tmp_path):
     assert lines[0].split() == ["scheme", "classes", "source", "description"]
     assert any(line.startswith("drumtabber *") and " 5 " in line for line in lines)
     assert any(line.startswith("vogl18 ") and " 18 " in line for line in lines)
+    assert any(line.startswith("onsets ") and " 7 " in line and "plugin drum_onsets" in line
+               for line in lines)
     (tmp_path / "mine.toml").write_text(GOOD_SCHEME)
     code, out, _ = run_cli("classes", "--format", "json", "--scheme-file", tmp_path / "mine.toml")
     rows = {r["name"]: r for r in json.loads(out)}
-    assert code == 0 and set(rows) == set(BUILTIN) | {"kshc"}
+    assert code == 0 and set(rows) == set(BUILTIN) | {ONSETS, "kshc"}
     assert rows["kshc"]["source"] == str(tmp_path / "mine.toml") and rows["drumtabber"]["default"]
 
 

@@ -70,8 +70,10 @@ def test_show_bad_input(run_cli, tmp_path):
 def test_plugins_lists_builtin_parser(run_cli):
     code, out, _ = run_cli("plugins")
     assert code == 0 and "ascii_tab 0.1.0  [builtin]" in out and "tab_parser: ascii" in out
+    assert "tab_writer: ascii" in out              # the ASCII writer is a component of its own
     code, out, _ = run_cli("plugins", "--format", "json")
-    assert any(p["name"] == "ascii_tab" for p in json.loads(out))
+    ascii_tab = next(p for p in json.loads(out) if p["name"] == "ascii_tab")
+    assert ascii_tab["components"] == {"tab_parser": ["ascii"], "tab_writer": ["ascii"]}
 
 
 def test_missing_plugins_dir_is_a_usage_error(run_cli, tmp_path):

@@ -13,6 +13,7 @@ def test_defaults_without_any_config_file(tmp_path):
     cfg = Config(cwd=tmp_path, env={})
     assert cfg["features.hop_length"] == 441 and cfg["features.n_mels"] == 250
     assert cfg.sources["tabs_dir"] == "default" and cfg.file is None
+    assert cfg["training.classes"] == "onsets" and cfg["classes.scheme"] == "drumtabber"
 
 
 def test_drumtabber_toml_env_and_flags_in_order(tmp_path):
@@ -68,5 +69,7 @@ def test_config_command_shows_values_and_sources(run_cli, tmp_path):
     assert code == 0
     line = next(l for l in out.splitlines() if l.startswith("training.epochs"))
     assert " 3 " in line and "drumtabber.toml line 2" in line
+    classes = next(l for l in out.splitlines() if l.startswith("training.classes"))
+    assert classes.split() == ["training.classes", "onsets", "(default)"]
     code, _, err = run_cli("--config", tmp_path / "missing.toml", "config")
     assert code == 1 and "config file not found" in err

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drumtabber.align import align, load_alignment
+from drumtabber.alignment import load_song
+from drumtabber.audio.features import (FeatureConfig, compute_features, n_frames_for,
+                                       onsets_to_targets)
 from drumtabber.errors import ConfigError
-from drumtabber.features import (FeatureConfig, compute_features, n_frames_for,
-                                 onsets_to_targets)
 from drumtabber.plugin_manager import PluginManager
 
 
@@ -62,10 +62,9 @@ def test_bad_feature_settings(kwargs, message):
 
 
 def may3beta_onsets():
-    alignment, _ = load_alignment(ROOT / "alignments" / "may3beta.toml")
-    rows = align(alignment, PluginManager(entry_points=False)).rows
-    times = np.array([r["time"] for r in rows])
-    classes = np.array([{"kick": 0, "snare": 1}.get(r["instrument"], 2) for r in rows])
+    song, _ = load_song(ROOT / "alignments" / "may3beta.toml", PluginManager(entry_points=False))
+    times = song.onsets["time"].to_numpy()
+    classes = np.array([{"kick": 0, "snare": 1}.get(i, 2) for i in song.onsets["instrument"]])
     return times, classes
 
 
@@ -98,14 +97,15 @@ def test_onsets_outside_the_frames_are_ignored():
 
 
 def test_targets_through_a_class_map():
+    from drumtabber.audio.features import onsets_to_class_targets
     from drumtabber.classes import map_onset_rows, resolve_class_map
-    from drumtabber.features import rows_to_targets
     manager = PluginManager(entry_points=False)
     class_map, options = resolve_class_map(manager, "kd-sd-hh")
-    alignment, _ = load_alignment(ROOT / "alignments" / "may3beta.toml")
-    rows = map_onset_rows(class_map, align(alignment, manager).rows, options)
+    song, _ = load_song(ROOT / "alignments" / "may3beta.toml", manager)
+    onsets = map_onset_rows(class_map, song.onsets, options)
     names = class_map.classes(options)
-    targets = rows_to_targets(rows, names, n_frames=25000, fps=100)
-    kicks = {int(np.floor(r["time"] * 100 + 0.5)) for r in rows if r["class"] == "KD"}
+    targets = onsets_to_class_targets(onsets, names, n_frames=25000, fps=100)
+    kicks = {int(np.floor(r["time"] * 100 + 0.5)) for r in onsets.to_dict("records")
+             if r["class"] == "KD"}
     assert names == ["KD", "SD", "HH"] and set(np.flatnonzero(targets[:, 0])) == kicks
     assert targets[177, 0] == 1 and targets[:, 2].sum() > 0

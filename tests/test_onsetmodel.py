@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drumtabber.autoalign import MODEL_PEAK_MIN, MODEL_WINDOW_S, activation_peaks, place_by_model
+from drumtabber.alignment.refine import (MODEL_PEAK_MIN, MODEL_WINDOW_S, ModelActivations,
+                                         place_by_model)
+from drumtabber.audio.onsets import activation_peaks
 from drumtabber.errors import DrumtabberError
-from drumtabber.onsetmodel import bundled_model_path, load_onset_model
+from drumtabber.models.onset_model import load_onset_model
 from drumtabber.plugin_manager import PluginManager
 
 GROOVE = ROOT.parent / "shared" / "data" / "groove-midi"
@@ -27,9 +29,23 @@ needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None,
                                       reason="fluidsynth not installed (make setup installs it)")
 
 
+MANAGER = PluginManager(entry_points=False)
+
+
+def bundled_model_path() -> Path:
+    """The model folder that ships with the built-in plugins (plugin drum_onsets)."""
+    return MANAGER.get("model", "bundled").path
+
+
+def groove_performances(split, n, **only):
+    """Groove MIDI Dataset performances of one split, beats only (as training takes them)."""
+    from drumtabber.dataset.examples import list_performances
+    return list_performances(GROOVE, MANAGER, split=split, n=n, kind="beat", **only)
+
+
 @pytest.fixture(scope="module")
 def manager():
-    return PluginManager(entry_points=False)
+    return MANAGER
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +88,7 @@ def test_place_by_model_keeps_order_and_leaves_labels_without_a_peak():
     shifted = np.array([1.012, 1.02, 1.99, 1.51, 3.0, 2.5, 3.51, 3.51])
     classes = [0, 0, 0, 1, 1, -1, 0, 0]
     refined = shifted.copy()
-    placed = place_by_model(refined, shifted, acts, fps, classes)
+    placed = place_by_model(refined, shifted, ModelActivations(acts, fps, np.array(classes)))
     # both strokes of the flam land on their own peaks, in order, although both labels are
     # nearer the loud one; the lone hit moves to its peak
     assert refined[:3] == pytest.approx([1.00, 1.03, 2.00], abs=0.002)
@@ -85,7 +101,7 @@ def test_place_by_model_keeps_order_and_leaves_labels_without_a_peak():
 def test_place_by_model_on_a_long_song_is_split_and_still_exact():
     """Ten minutes of sixteenth notes (4,800 labels of one class, more than MATCH_PIECE in one
     run): every label lands on its own stroke, played up to 25 ms off the grid."""
-    from drumtabber.autoalign import MATCH_PIECE, _pieces
+    from drumtabber.alignment.refine import MATCH_PIECE, _pieces
     fps, n = 100.0, 4800
     grid = 1.0 + np.arange(n) * 0.125
     rng = np.random.default_rng(3)
@@ -97,7 +113,7 @@ def test_place_by_model_on_a_long_song_is_split_and_still_exact():
         acts[i - 1:i + 2, 0] = np.maximum(acts[i - 1:i + 2, 0], [h / 2, h, h / 2])
     assert len(_pieces(grid)) > n // MATCH_PIECE
     refined = grid.copy()
-    placed = place_by_model(refined, grid, acts, fps, np.zeros(n, dtype=int))
+    placed = place_by_model(refined, grid, ModelActivations(acts, fps, np.zeros(n, dtype=int)))
     assert placed.all()
     assert np.abs(refined - played).max() < 0.006          # the frame grid's resolution
 
@@ -121,16 +137,16 @@ def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, t
 
     from drumtabber.audio import load_audio
     from drumtabber.classes import map_onset_rows
-    from drumtabber.plugins.gm_midi import read_midi
-    from drumtabber.training import groove_files, render_performance
-    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[6]
-    rows = render_performance(read_midi(info["midi_path"]), "avl-black-pearl", tmp_path / "a.wav")
+    from drumtabber.dataset.examples import read_performance, render_performance
+    info = groove_performances("test", 10, meter="4/4", max_seconds=60)[6]
+    rows = render_performance(read_performance(info["midi_path"], MANAGER),
+                              MANAGER.get("kit", "avl-black-pearl"), tmp_path / "a.wav")
     samples, rate = load_audio(tmp_path / "a.wav")
     acts = bundled.activations(samples, rate)
     rows = map_onset_rows(bundled.class_map, rows, None)
     transcribed, found = {}, {}
     for c, name in enumerate(bundled.classes):
-        ref = np.sort([r["time"] for r in rows if r["class"] == name])
+        ref = np.sort(rows.loc[rows["class"] == name, "time"].to_numpy())
         if len(ref) < 10:
             continue
         est, _ = activation_peaks(acts[:, c], bundled.features.fps, 0.3)
@@ -196,10 +212,9 @@ def _more_classes(folder: Path) -> str:
 def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli):
     """Two Groove files rendered with one kit, a small network, two epochs: the command
     writes a model folder, `align --refine --model` loads and uses it."""
-    from drumtabber.training import groove_files
     midi = tmp_path / "midi"
     midi.mkdir()
-    for info in groove_files(GROOVE, "train", n=2):
+    for info in groove_performances("train", 2):
         shutil.copy(info["midi_path"], midi / info["midi_path"].name)
     code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model", "--kits",
                            "fluid-gm", "--max-seconds", "8", "-o", "filters=4", "-o", "dense=16",
@@ -252,9 +267,9 @@ def test_refine_with_the_model_places_ghost_notes_and_pedal_hihats(tmp_path, run
     sit on the strokes (F20 >= 0.93 here), clearly better than with generic onsets only."""
     import mir_eval
 
-    from drumtabber.training import groove_files, performance_case
-    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[0]
-    truth = performance_case(info["midi_path"], "avl-black-pearl", tmp_path)
+    from drumtabber.dataset.examples import performance_case
+    info = groove_performances("test", 10, meter="4/4", max_seconds=60)[0]
+    truth = performance_case(info["midi_path"], "avl-black-pearl", tmp_path, MANAGER)
     assert "hihat_pedal" in truth and len(truth["snare"]) > 50
 
     def f20(out):
@@ -283,7 +298,7 @@ def test_the_model_runs_the_same_on_other_keras_backends(bundled, backend, tmp_p
     features = np.random.default_rng(0).random((300, bundled.features.n_mels), dtype=np.float32)
     np.save(tmp_path / "x.npy", features)
     script = ("import sys, numpy as np, keras\n"
-              "from drumtabber.onsetmodel import load_onset_model\n"
+              "from drumtabber.models.onset_model import load_onset_model\n"
               "from drumtabber.plugin_manager import PluginManager\n"
               "m = load_onset_model('bundled', PluginManager(entry_points=False))\n"
               "np.save(sys.argv[2], m.backend.predict(m.network, np.load(sys.argv[1])))\n"
@@ -335,11 +350,10 @@ def test_train_onsets_refuses_bad_midi_folders(tmp_path, run_cli, setup, message
 
 
 def test_train_onsets_checks_the_output_folder_before_any_work(tmp_path, run_cli):
-    from drumtabber.training import groove_files
     (tmp_path / "afile").write_text("x")
     midi = tmp_path / "midi"
     midi.mkdir()
-    shutil.copy(groove_files(GROOVE, "train", n=1)[0]["midi_path"], midi / "a.mid")
+    shutil.copy(groove_performances("train", 1)[0]["midi_path"], midi / "a.mid")
     code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "afile" / "sub")
     assert code == 1 and "cannot create the folder" in err and "rendering" not in err
 
@@ -353,10 +367,10 @@ def test_model_option_needs_refine(run_cli):
 def groove_case(tmp_path_factory):
     """A Groove test-split performance (drummer1/eval_session/5, 138 BPM funk) rendered with
     AVL Black Pearl, with its quantised tab and alignment."""
-    from drumtabber.training import groove_files, performance_case
+    from drumtabber.dataset.examples import performance_case
     folder = tmp_path_factory.mktemp("groove_case")
-    info = groove_files(GROOVE, "test", n=10, meter="4-4", max_seconds=60)[1]
-    performance_case(info["midi_path"], "avl-black-pearl", folder)
+    info = groove_performances("test", 10, meter="4/4", max_seconds=60)[1]
+    performance_case(info["midi_path"], "avl-black-pearl", folder, MANAGER)
     text = (folder / "song.toml").read_text()
     bpm = float(re.search(r"bpm = ([\d.]+)", text).group(1))
     first = float(re.search(r"first_note_s = ([\d.]+)", text).group(1))

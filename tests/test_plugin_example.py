@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from drumtabber.alignment.validate import validate_paths
+from drumtabber.components import ParseHints
 from drumtabber.errors import PluginError
 from drumtabber.findings import Severity
 from drumtabber.hookspecs import hookimpl
 from drumtabber.plugin_manager import PluginManager
 from drumtabber.score import Articulation, Instrument, Meter
-from drumtabber.tables import EVENT_COLUMNS
+from drumtabber.tabs import EVENT_COLUMNS, load_tab
 from drumtabber.textio import read_text
-from drumtabber.validate import parse_file, validate_paths
 
 ROOT = Path(__file__).parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -129,13 +130,13 @@ def test_folders_are_scanned_for_bbt_files(manager):
 # (b) the sample parses to exactly the hits written in it
 # --------------------------------------------------------------------------------------
 def test_sample_hits(manager):
-    result = parse_file(SAMPLE, manager)
+    result = load_tab(SAMPLE, manager)
     assert [_key(e) for e in result.score.sorted_events()] == GROOVE_HITS
     assert [f.code for f in result.findings] == ["DT111", "DT111"]
 
 
 def test_sample_bars_headers_and_positions(manager):
-    score = parse_file(SAMPLE, manager).score
+    score = load_tab(SAMPLE, manager).score
     assert [(b.index, b.written_bar, b.meter, b.line, b.column) for b in score.bars] == [
         (0, 1, Meter(4, 4), 8, 6), (1, 2, Meter(4, 4), 8, 15), (2, 3, Meter(4, 4), 15, 6)]
     assert score.title == "Groove (BeatBoard example)"
@@ -157,6 +158,31 @@ def test_meter_and_grid_set_the_beat_of_each_cell(parser):
     assert [b.meter for b in score.bars] == [Meter(6, 8)] * 2
     assert [(e.bar, e.beat) for e in score.sorted_events()] == [
         (0, F(0)), (0, F(3)), (1, F(0)), (1, F(5))]
+
+
+def test_parse_takes_the_alignment_files_hints_and_ignores_them(parser):
+    """The parser protocol passes ``hints=`` (an alignment file's labels and meters); a
+    BeatBoard file states its own labels and meters, so the example reads the same with them."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    plain = parser.parse(text, path=SAMPLE)
+    for hints in (None, ParseHints(), ParseHints(legend={"bd": "kick"}, meters={2: Meter(3, 4)})):
+        result = parser.parse(text, path=SAMPLE, hints=hints)
+        assert [_key(e) for e in result.score.sorted_events()] == GROOVE_HITS
+        assert result.score.bars == plain.score.bars and result.findings == plain.findings
+
+
+def test_an_alignment_file_aligns_a_beatboard_tab(manager, tmp_path):
+    """The song loader hands the parser its hints; the BeatBoard sample aligns like any tab."""
+    from drumtabber.alignment import load_song
+    (tmp_path / "groove.bbt").write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "groove.toml").write_text('tab = "groove.bbt"\n[tempo]\nbpm = 120\n'
+                                          'first_note_s = 1\n[labels]\nbd = "kick"\n')
+    song, findings = load_song(tmp_path / "groove.toml", manager)
+    assert song is not None, [f.format() for f in findings]
+    assert len(song.onsets) == len(GROOVE_HITS)
+    # 4/4 at 120: half a second a beat; the last hit is bar 3 beat 7/2
+    assert song.onsets["time"].iloc[0] == 1.0
+    assert song.onsets["time_exact"].iloc[-1] == 1 + (8 + F(7, 2)) * F(1, 2)
 
 
 def test_options_give_meter_and_grid_when_the_file_does_not(parser):
@@ -219,10 +245,10 @@ def test_unknown_symbol_is_dropped_and_its_neighbours_kept(parser):
     assert [e.beat for e in result.score.sorted_events()] == [F(0), F(3)]
 
 
-def test_bad_file_through_parse_file_is_findings_not_an_exception(manager, tmp_path):
+def test_bad_file_through_load_tab_is_findings_not_an_exception(manager, tmp_path):
     path = tmp_path / "broken.bbt"
     path.write_text("#beatboard\ngrid=4\nkik: x.?.\nbongo: x...\n", encoding="utf-8")
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert [(f.code, f.line, f.column) for f in result.findings] == [
         ("DT103", 3, 8), ("DT101", 4, 1)]
     assert all(f.path == str(path) for f in result.findings)
@@ -285,7 +311,7 @@ class _Impostor:
     class Options:
         pass
 
-    def parse(self, text, *, path, options=None):
+    def parse(self, text, *, path, options=None, hints=None):
         raise AssertionError("never called")
 
 

@@ -19,8 +19,11 @@ def test_builtin_ascii_parser_is_registered():
     manager = PluginManager(entry_points=False)
     parser = manager.get("tab_parser", "ascii")
     assert parser.description and manager.registry("tab_parser").owner("ascii") == "ascii_tab"
+    writer = manager.get("tab_writer", "ascii")       # the ASCII writer: a kind of its own
+    assert writer.description and manager.registry("tab_writer").owner("ascii") == "ascii_tab"
     info = next(i for i in manager.plugin_infos() if i.name == "ascii_tab")
-    assert info.source == "builtin" and info.components == {"tab_parser": ["ascii"]}
+    assert info.source == "builtin" and info.components == {"tab_parser": ["ascii"],
+                                                            "tab_writer": ["ascii"]}
 
 
 def test_unknown_component_lists_valid_names():
@@ -136,9 +139,11 @@ def test_plugins_dir_loads_files_and_reports_broken_ones(tmp_path):
 
 
 @pytest.mark.parametrize("kind, hook", [
-    ("tab_parser", "register_tab_parsers"), ("class_map", "register_class_maps"),
-    ("augmenter", "register_augmenters"), ("exporter", "register_exporters"),
-    ("model_backend", "register_model_backends")])
+    ("tab_parser", "register_tab_parsers"), ("tab_writer", "register_tab_writers"),
+    ("alignment_reader", "register_alignment_readers"), ("class_map", "register_class_maps"),
+    ("kit", "register_kits"), ("augmenter", "register_augmenters"),
+    ("exporter", "register_exporters"), ("model_backend", "register_model_backends"),
+    ("model", "register_models")])
 def test_each_registration_hook_fills_its_registry(kind, hook):
     component = _Parser(f"throwaway_{kind}")
     plugin = type("P", (), {hook: hookspecs.hookimpl(lambda self, register: register(component))})()
@@ -151,6 +156,45 @@ def test_each_registration_hook_fills_its_registry(kind, hook):
     manager.unregister("throwaway")
     with pytest.raises(UnknownComponentError):
         manager.get(kind, component.name)
+
+
+def test_the_registration_hooks_cover_every_component_kind():
+    assert list(KINDS) == ["tab_parser", "tab_writer", "alignment_reader", "class_map", "kit",
+                           "augmenter", "exporter", "model_backend", "model"]
+
+
+def test_list_performances_asks_the_plugin_that_knows_the_collection(tmp_path):
+    from drumtabber.dataset.examples import list_performances
+    for name in ("a.mid", "b.mid", "sub/c.midi", "notes.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    manager = PluginManager(entry_points=False)
+    # a folder no plugin knows: every MIDI file under it, one training split
+    assert [(r["id"], r["split"]) for r in list_performances(tmp_path, manager)] == [
+        ("a.mid", "train"), ("b.mid", "train"), (str(Path("sub/c.midi")), "train")]
+
+    class Collection:
+        @hookspecs.hookimpl
+        def list_performances(self, folder):
+            if folder != tmp_path:
+                return None
+            return [{"id": "p2", "midi_path": folder / "b.mid", "split": "test", "kind": "fill"},
+                    {"id": "p1", "midi_path": folder / "a.mid", "split": "train",
+                     "kind": "beat", "meter": "4/4", "duration_s": 3.0},
+                    {"id": "p3", "midi_path": folder / "a.mid", "split": "train",
+                     "kind": "beat", "meter": "3/4", "duration_s": 9.0}]
+
+    manager.register(Collection(), "collection")
+    try:
+        info = next(i for i in manager.plugin_infos() if i.name == "collection")
+        assert info.hooks == ["list_performances"] and info.components == {}
+        assert [r["id"] for r in list_performances(tmp_path, manager)] == ["p1", "p3"]
+        assert [r["id"] for r in list_performances(tmp_path, manager, split="test")] == ["p2"]
+        assert [r["id"] for r in list_performances(tmp_path, manager, meter="4/4")] == ["p1"]
+        assert [r["id"] for r in list_performances(tmp_path, manager, max_seconds=5)] == ["p1"]
+        assert list_performances(tmp_path, manager, kind="fill") == []
+    finally:
+        manager.unregister("collection")
 
 
 def test_choose_tab_parser_asks_site_parsers_before_the_generic_one(tmp_path):
@@ -190,7 +234,7 @@ def test_every_hook_is_documented_and_tested():
 
 
 def test_a_crashing_parser_becomes_a_dt000_finding(tmp_path):
-    from drumtabber.validate import parse_file
+    from drumtabber.tabs import load_tab
 
     class Crashing(_ParserPlugin):
         @hookspecs.hookimpl
@@ -198,11 +242,11 @@ def test_a_crashing_parser_becomes_a_dt000_finding(tmp_path):
             return "crashing"
 
     plugin = Crashing("crashing")
-    plugin.parser.parse = lambda text, path, options: 1 / 0
+    plugin.parser.parse = lambda text, path, options, hints: 1 / 0
     manager = PluginManager(entry_points=False)
     manager.register(plugin, "crashing_plugin")
     (tmp_path / "a.txt").write_text("HH|x---|\n")
-    result = parse_file(tmp_path / "a.txt", manager)
+    result = load_tab(tmp_path / "a.txt", manager)
     assert [(f.code, f.message) for f in result.findings] == [
         ("DT000", "ZeroDivisionError: division by zero")]
     assert result.score.events == []

@@ -15,13 +15,17 @@ from dataclasses import replace
 from fractions import Fraction as F
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from drumtabber import render as R
-from drumtabber.align import align, load_alignment
+from drumtabber.alignment import load_alignment, load_song
+from drumtabber.audio import fluidsynth as FS
+from drumtabber.audio import render as R
 from drumtabber.errors import DrumtabberError, UnknownComponentError
+from drumtabber.onset_table import RENDER_COLUMNS
 from drumtabber.plugin_manager import PluginManager
 from drumtabber.plugins.ascii_tab import parse_tab
+from drumtabber.plugins.soundfont_kits import AVL_KEYS
 from drumtabber.score import Bar, Event, Instrument, Meter, Score
 from drumtabber.tempo import TempoMap
 
@@ -29,6 +33,8 @@ mido = pytest.importorskip("mido")
 soundfile = pytest.importorskip("soundfile")
 
 MANAGER = PluginManager(entry_points=False)
+# The kits reach the core as components of the plugin manager (plugin soundfont_kits).
+KITS = {kit.name: kit for kit in MANAGER.registry("kit")}
 HAS_FLUIDSYNTH = shutil.which("fluidsynth") is not None
 needs_fluidsynth = pytest.mark.skipif(not HAS_FLUIDSYNTH, reason="fluidsynth not installed")
 TEST_RATE = 16000                 # Hz: short, cheap renders
@@ -41,7 +47,11 @@ SOUNDS_RATIO = 4.0
 def kit_params():
     return [pytest.param(name, marks=pytest.mark.skipif(
         not kit.installed, reason=f"soundfont of {name} not installed ({kit.package})"))
-        for name, kit in R.KITS.items()]
+        for name, kit in KITS.items()]
+
+
+def get_kit(name):
+    return R.get_kit(MANAGER, name)
 
 
 # -- the every-instrument score: one hit per instrument, GAP_S apart, parsed from a tab ----
@@ -70,20 +80,21 @@ def every_instrument():
 
 @pytest.fixture(scope="module")
 def renders(every_instrument, tmp_path_factory):
-    """kit name -> (mono audio, onset rows, the MIDI) at TEST_RATE, rendered once."""
+    """kit name -> (mono audio, onset rows (dicts), the MIDI) at TEST_RATE, rendered once."""
     score, tempo_map = every_instrument
     out = tmp_path_factory.mktemp("renders")
     cache = {}
 
     def get(name, sample_rate=TEST_RATE):
         if (name, sample_rate) not in cache:
-            midi, rows = R.score_to_midi(score, tempo_map, kit=name)
-            wav = R.render_audio(midi, name, sample_rate=sample_rate,
-                                 out_path=out / f"{name}-{sample_rate}.wav")
+            kit = get_kit(name)
+            midi, rows = R.score_to_midi(score, tempo_map, kit=kit)
+            wav = FS.render_audio(midi, kit, sample_rate=sample_rate,
+                                  out_path=out / f"{name}-{sample_rate}.wav")
             audio, sr = soundfile.read(str(wav), dtype="float32")
             assert sr == sample_rate and audio.ndim == 2
-            cache[name, sample_rate] = (audio.mean(axis=1), R.rendered_onsets(midi, rows, sr),
-                                        midi)
+            onsets = R.rendered_onsets(midi, rows, sr, kit)
+            cache[name, sample_rate] = (audio.mean(axis=1), onsets.to_dict("records"), midi)
         return cache[name, sample_rate]
     return get
 
@@ -103,9 +114,9 @@ def detected_onset(audio, sample_rate, time_s):
 
 
 # -- kits -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", list(R.KITS))
+@pytest.mark.parametrize("name", list(KITS))
 def test_every_instrument_has_a_key_on_every_kit(name):
-    kit = R.KITS[name]
+    kit = KITS[name]
     assert set(kit.keys) == set(Instrument)
     assert all(0 <= k <= 127 for k in kit.keys.values())
     if kit.bank == 128:                      # GM: the key is the GM note, on channel 10
@@ -118,7 +129,7 @@ def test_every_instrument_has_a_key_on_every_kit(name):
 
 
 def test_avl_collapses_toms_onto_one_rack_and_one_floor_tom():
-    keys = R.AVL_KEYS
+    keys = AVL_KEYS
     rack = {Instrument.TOM_HIGH, Instrument.TOM_HIGH_MID, Instrument.TOM_LOW_MID,
             Instrument.TOM_LOW}
     assert {keys[i] for i in rack} == {45}
@@ -129,17 +140,17 @@ def test_avl_collapses_toms_onto_one_rack_and_one_floor_tom():
 
 def test_unknown_kit_lists_the_valid_names():
     with pytest.raises(UnknownComponentError) as exc:
-        R.get_kit("tr-808")
+        R.get_kit(MANAGER, "tr-808")
     assert "'tr-808'" in str(exc.value)
-    assert all(name in str(exc.value) for name in R.KITS)
+    assert all(name in str(exc.value) for name in KITS)
 
 
 def test_missing_soundfont_names_the_file_and_the_package(tmp_path, monkeypatch):
-    monkeypatch.setattr(R, "SOUNDFONT_DIRS", (tmp_path,))
-    kit = R.KITS["avl-black-pearl"]
+    monkeypatch.setattr(FS, "SOUNDFONT_DIRS", (tmp_path,))
+    kit = KITS["avl-black-pearl"]
     assert not kit.installed
     with pytest.raises(DrumtabberError) as exc:
-        R.render_audio(mido.MidiFile(), kit, out_path=tmp_path / "x.wav")
+        FS.render_audio(mido.MidiFile(), kit, out_path=tmp_path / "x.wav")
     message = str(exc.value)
     assert "Black_Pearl_4_LV2.sf2" in message and "avldrums.lv2-soundfont" in message
     assert not (tmp_path / "x.wav").exists()
@@ -149,11 +160,11 @@ def test_missing_soundfont_names_the_file_and_the_package(tmp_path, monkeypatch)
 def test_fluidsynth_failure_reports_its_error(tmp_path):
     bad = tmp_path / "bad.sf2"
     bad.write_bytes(b"not a soundfont")
-    kit = R.KITS["timgm6mb"].with_soundfont(bad)
+    kit = KITS["timgm6mb"].with_soundfont(bad)
     score = Score(bars=[Bar(0, Meter(), 1)], events=[Event(0, F(0), Instrument.SNARE)])
     midi, _ = R.score_to_midi(score, TempoMap(score.bars, qpm=F(120)), kit=kit)
     with pytest.raises(DrumtabberError) as exc:
-        R.render_audio(midi, kit, sample_rate=TEST_RATE, out_path=tmp_path / "x.wav")
+        FS.render_audio(midi, kit, sample_rate=TEST_RATE, out_path=tmp_path / "x.wav")
     assert "fluidsynth failed" in str(exc.value) and "not a SoundFont" in str(exc.value)
     assert list(tmp_path.iterdir()) == [bad]            # no partial output left behind
 
@@ -221,14 +232,15 @@ def one_late_note_in_a_ramp(humanize):
                                                   (48000, 6.0)])
 def test_fluidsynth_timing_model_is_sample_exact_after_tempo_changes(tmp_path, kit,
                                                                      sample_rate, humanize):
-    if not R.KITS[kit].installed:
+    if not KITS[kit].installed:
         pytest.skip(f"{kit} not installed")
+    kit = get_kit(kit)
     score, tempo_map = one_late_note_in_a_ramp(humanize)
     midi, rows = R.score_to_midi(score, tempo_map, kit=kit, humanize=humanize, seed=4)
     assert len([m for m in midi.tracks[0] if m.type == "set_tempo"]) > 10
-    wav = R.render_audio(midi, kit, sample_rate=sample_rate, out_path=tmp_path / "one.wav")
+    wav = FS.render_audio(midi, kit, sample_rate=sample_rate, out_path=tmp_path / "one.wav")
     audio, _ = soundfile.read(str(wav))
-    (row,) = R.rendered_onsets(midi, rows, sample_rate)
+    (row,) = R.rendered_onsets(midi, rows, sample_rate, kit).to_dict("records")
     first = int(np.nonzero(np.abs(audio).sum(axis=1))[0][0])
     assert first == round(row["time"] * sample_rate) + 1
     # FluidSynth starts a note 64 samples plus under ~1 ms + one block after its MIDI time
@@ -270,16 +282,16 @@ def aligned(tmp_path, toml=RAMP_TOML, tab=RAMP_TAB):
     (tmp_path / "ramp.txt").write_text(tab)
     path = tmp_path / "ramp.toml"
     path.write_text(toml)
-    alignment, findings = load_alignment(path)
+    alignment, findings = load_alignment(path, MANAGER)
     assert not findings
-    result = align(alignment, MANAGER)
-    assert not [f for f in result.findings if f.severity.value == "error"], result.findings
-    return path, result
+    song, findings = load_song(path, MANAGER)
+    assert song is not None and not [f for f in findings if f.severity.value == "error"], findings
+    return path, song
 
 
 def test_midi_round_trip_matches_the_tempo_map_through_a_ramp(tmp_path):
     _, result = aligned(tmp_path)
-    midi, rows = R.score_to_midi(result.score, result.tempo_map, kit="fluid-gm")
+    midi, rows = R.score_to_midi(result.score, result.tempo_map, kit=get_kit("fluid-gm"))
     path = tmp_path / "ramp.mid"
     midi.save(str(path))
     back = mido.MidiFile(str(path))
@@ -291,53 +303,53 @@ def test_midi_round_trip_matches_the_tempo_map_through_a_ramp(tmp_path):
             notes.append((now, msg.note))
         elif msg.type == "time_signature":
             meters.append((msg.numerator, msg.denominator))
-    assert len(notes) == len(rows) == len(result.rows)
-    expected = sorted((r["time"], r["gm_note"]) for r in result.rows)
+    assert len(notes) == len(rows) == len(result.onsets)
+    expected = sorted(zip(result.onsets["time"], result.onsets["gm_note"]))
     assert [n for _, n in sorted(notes)] == [n for _, n in expected]
     worst = max(abs(t - e) for (t, _), (e, _) in zip(sorted(notes), expected))
     assert worst < 0.001
-    assert max(abs(r["midi_time"] - r["score_time"]) for r in rows) <= 2 * R.TEMPO_TOLERANCE_S
+    assert (rows["midi_time"] - rows["score_time"]).abs().max() <= 2 * R.TEMPO_TOLERANCE_S
     # a pickup bar of five 32nds: 0.4 s at 100 BPM is 2/3 of a quarter (no faster than the song)
     assert meters == [(5, 32), (4, 4), (7, 8)]
     assert len([m for m in back.tracks[0] if m.type == "set_tempo"]) > 8     # the ramp
     # the table is what is in the MIDI file
-    assert sorted(r["midi_time"] for r in rows) == [t for _, _, t in R.midi_note_times(back)]
+    assert sorted(rows["midi_time"]) == [t for _, _, t in R.midi_note_times(back)]
 
 
 def test_count_in_and_pickup_keep_bars_and_times(tmp_path):
     tab = "HH|----x-x-|x-x-x-x-|\n"              # the first hit on beat 3 of bar 1
     # first bar starts after 0 s: whole count-in bars in front
     _, late = aligned(tmp_path, 'tab = "ramp.txt"\n[tempo]\nbpm = 120\nfirst_note_s = 3.1\n', tab)
-    midi, rows = R.score_to_midi(late.score, late.tempo_map, kit="timgm6mb")
+    midi, rows = R.score_to_midi(late.score, late.tempo_map, kit=get_kit("timgm6mb"))
     # bar 1 starts at 2.1 s = 4.2 quarters at 120 BPM: a 4/4 bar and a 1/32 pickup bar
-    meters = [(k, m.numerator, m.denominator) for k, m in R._absolute(midi)
+    meters = [(k, m.numerator, m.denominator) for k, m in R.midi_messages(midi)
               if m.type == "time_signature"]
     assert meters == [(0, 4, 4), (3840, 1, 32), (3960, 4, 4)]
-    assert rows[0]["tick"] == 3960 + 2 * R.TICKS_PER_QUARTER
-    assert abs(rows[0]["midi_time"] - 3.1) < 1e-5
-    tempi = [m.tempo for _, m in R._absolute(midi) if m.type == "set_tempo"]
+    assert rows["tick"].iloc[0] == 3960 + 2 * R.TICKS_PER_QUARTER
+    assert abs(rows["midi_time"].iloc[0] - 3.1) < 1e-5
+    tempi = [m.tempo for _, m in R.midi_messages(midi) if m.type == "set_tempo"]
     assert tempi[0] >= tempi[1] == 500000        # the count-in is no faster than the song
     # first bar starts before 0 s (a pickup): tick 0 is 0 s inside bar 1
     _, early = aligned(tmp_path, 'tab = "ramp.txt"\n[tempo]\nbpm = 120\nfirst_note_s = 0.3\n', tab)
-    midi, rows = R.score_to_midi(early.score, early.tempo_map, kit="timgm6mb")
-    assert [round(r["midi_time"], 5) for r in rows] == [round(r["time"], 5) for r in early.rows]
+    midi, rows = R.score_to_midi(early.score, early.tempo_map, kit=get_kit("timgm6mb"))
+    assert [round(t, 5) for t in rows["midi_time"]] == [round(t, 5) for t in early.onsets["time"]]
 
 
 def test_hits_before_zero_seconds_are_refused():
     bars = [Bar(0, Meter(), 1)]
     score = Score(bars=bars, events=[Event(0, F(0), Instrument.KICK)])
     with pytest.raises(DrumtabberError, match="before the start"):
-        R.score_to_midi(score, TempoMap(bars, qpm=F(120), offset_s=-1), kit="fluid-gm")
+        R.score_to_midi(score, TempoMap(bars, qpm=F(120), offset_s=-1), kit=get_kit("fluid-gm"))
 
 
 def test_velocities_and_keys_follow_the_events_and_the_kit(tmp_path):
     _, result = aligned(tmp_path)
     score = result.score
     score.events[0] = replace(score.events[0], velocity=120)
-    _, rows = R.score_to_midi(score, result.tempo_map, kit="avl-black-pearl")
-    assert {r["velocity"] for r in rows} == {96, 120}
-    assert all(r["key"] == R.AVL_KEYS[Instrument(r["instrument"])] for r in rows)
-    midi, _ = R.score_to_midi(score, result.tempo_map, kit="avl-black-pearl")
+    _, rows = R.score_to_midi(score, result.tempo_map, kit=get_kit("avl-black-pearl"))
+    assert set(rows["velocity"]) == {96, 120}
+    assert all(r["key"] == AVL_KEYS[Instrument(r["instrument"])] for r in rows.to_dict("records"))
+    midi, _ = R.score_to_midi(score, result.tempo_map, kit=get_kit("avl-black-pearl"))
     assert {m.channel for m in midi.tracks[0] if m.type == "note_on"} == {0}
 
 
@@ -352,27 +364,29 @@ def test_humanize_is_reproducible_with_a_seed(tmp_path):
     _, result = aligned(tmp_path)
     args = (result.score, result.tempo_map)
     human = R.Humanize(timing_ms=8, velocity=10)
-    midi_a, rows_a = R.score_to_midi(*args, kit="fluid-gm", humanize=human, seed=7)
-    midi_b, rows_b = R.score_to_midi(*args, kit="fluid-gm", humanize=human, seed=7)
-    midi_c, rows_c = R.score_to_midi(*args, kit="fluid-gm", humanize=human, seed=8)
-    assert rows_a == rows_b and midi_bytes(midi_a) == midi_bytes(midi_b)
-    assert rows_a != rows_c and midi_bytes(midi_a) != midi_bytes(midi_c)
-    shifts_ms = np.array([(r["midi_time"] - r["score_time"]) * 1000 for r in rows_a])
+    kit = get_kit("fluid-gm")
+    midi_a, rows_a = R.score_to_midi(*args, kit=kit, humanize=human, seed=7)
+    midi_b, rows_b = R.score_to_midi(*args, kit=kit, humanize=human, seed=7)
+    midi_c, rows_c = R.score_to_midi(*args, kit=kit, humanize=human, seed=8)
+    assert rows_a.equals(rows_b) and midi_bytes(midi_a) == midi_bytes(midi_b)
+    assert not rows_a.equals(rows_c) and midi_bytes(midi_a) != midi_bytes(midi_c)
+    shifts_ms = ((rows_a["midi_time"] - rows_a["score_time"]) * 1000).to_numpy()
     assert 4 < shifts_ms.std() < 12
     assert np.abs(shifts_ms).max() <= 3 * 8 + 0.01
-    assert len({r["velocity"] for r in rows_a}) > 5
-    assert all(1 <= r["velocity"] <= 127 for r in rows_a)
+    assert rows_a["velocity"].nunique() > 5
+    assert rows_a["velocity"].between(1, 127).all()
     # the score times stay the tempo map's, and the table is still what the MIDI holds
-    plain = sorted(r["time"] for r in result.rows)
-    assert sorted(round(r["score_time"], 9) for r in rows_a) == [round(t, 9) for t in plain]
-    assert sorted(r["midi_time"] for r in rows_a) == [t for _, _, t in R.midi_note_times(midi_a)]
+    plain = sorted(result.onsets["time"])
+    assert sorted(round(t, 9) for t in rows_a["score_time"]) == [round(t, 9) for t in plain]
+    assert sorted(rows_a["midi_time"]) == [t for _, _, t in R.midi_note_times(midi_a)]
 
 
 def test_no_humanize_equals_zero_humanize(tmp_path):
     _, result = aligned(tmp_path)
     args = (result.score, result.tempo_map)
-    assert R.score_to_midi(*args, kit="fluid-gm")[1] == R.score_to_midi(
-        *args, kit="fluid-gm", humanize=0.0, seed=3)[1]
+    kit = get_kit("fluid-gm")
+    pd.testing.assert_frame_equal(R.score_to_midi(*args, kit=kit)[1], R.score_to_midi(
+        *args, kit=kit, humanize=0.0, seed=3)[1])
     with pytest.raises(DrumtabberError):
         R.Humanize(timing_ms=-1)
 
@@ -380,7 +394,7 @@ def test_no_humanize_equals_zero_humanize(tmp_path):
 # -- CLI ----------------------------------------------------------------------------------
 @needs_fluidsynth
 def test_cli_render_writes_audio_midi_and_onsets(run_cli, tmp_path):
-    if not R.KITS["timgm6mb"].installed:
+    if not KITS["timgm6mb"].installed:
         pytest.skip("timgm6mb-soundfont not installed")
     toml, result = aligned(tmp_path)
     wav, mid, onsets = tmp_path / "out" / "a.wav", tmp_path / "a.mid", tmp_path / "a.csv"
@@ -392,7 +406,7 @@ def test_cli_render_writes_audio_midi_and_onsets(run_cli, tmp_path):
     info = soundfile.info(str(wav))
     assert info.samplerate == TEST_RATE and info.subtype == "FLOAT"
     rows = list(csv.DictReader(onsets.open()))
-    assert list(rows[0]) == R.RENDER_COLUMNS and len(rows) == len(result.rows)
+    assert list(rows[0]) == RENDER_COLUMNS and len(rows) == len(result.onsets)
     assert all(0 < float(r["time"]) - float(r["midi_time"]) < 0.01 for r in rows)
     assert len(mido.MidiFile(str(mid)).tracks[0]) > len(rows)
     # never overwrite without --force
@@ -413,12 +427,12 @@ def test_cli_render_unknown_kit_lists_the_valid_names(run_cli, tmp_path):
     toml, _ = aligned(tmp_path)
     code, _, err = run_cli("render", toml, "--kit", "tr808", "--out", tmp_path / "x.wav")
     assert code == 2 and "unknown kit 'tr808'" in err
-    assert all(name in err for name in R.KITS)
+    assert all(name in err for name in KITS)
     assert not (tmp_path / "x.wav").exists()
 
 
 def test_cli_render_bad_alignment_fails_with_its_findings(run_cli, tmp_path):
-    if not R.KITS["fluid-gm"].installed:
+    if not KITS["fluid-gm"].installed:
         pytest.skip("fluid-soundfont-gm not installed")
     toml = tmp_path / "bad.toml"
     toml.write_text('tab = "missing.txt"\n[tempo]\nbpm = 100\n')
@@ -428,13 +442,15 @@ def test_cli_render_bad_alignment_fails_with_its_findings(run_cli, tmp_path):
 
 def test_cli_kits_lists_every_kit_and_whether_it_is_installed(run_cli, tmp_path, monkeypatch):
     code, out, _ = run_cli("kits")
-    assert code == 0 and all(name in out for name in R.KITS)
+    assert code == 0 and all(name in out for name in KITS)
+    # kit lists are sorted by name
+    assert [line.split()[0] for line in out.splitlines()[::2]] == sorted(KITS)
     code, out, _ = run_cli("kits", "--format", "json")
     kits = {k["name"]: k for k in json.loads(out)}
-    assert set(kits) == set(R.KITS)
-    assert all(k["installed"] == R.KITS[n].installed for n, k in kits.items())
+    assert set(kits) == set(KITS) and list(kits) == sorted(KITS)
+    assert all(k["installed"] == KITS[n].installed for n, k in kits.items())
     assert (kits["fluid-gm"]["channel"], kits["avl-black-pearl"]["channel"]) == (10, 1)
-    monkeypatch.setattr(R, "SOUNDFONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(FS, "SOUNDFONT_DIRS", (tmp_path,))
     code, out, _ = run_cli("kits")
     assert code == 0 and "missing (apt-get install avldrums.lv2-soundfont)" in out
     toml, _ = aligned(tmp_path)
@@ -448,10 +464,10 @@ def test_cli_kits_lists_every_kit_and_whether_it_is_installed(run_cli, tmp_path,
 
 @needs_fluidsynth
 def test_cli_render_with_a_soundfont_given_by_path(run_cli, tmp_path, monkeypatch):
-    installed = R.KITS["timgm6mb"].soundfont_path()
+    installed = KITS["timgm6mb"].soundfont_path()
     if installed is None:
         pytest.skip("timgm6mb-soundfont not installed")
-    monkeypatch.setattr(R, "SOUNDFONT_DIRS", ())
+    monkeypatch.setattr(FS, "SOUNDFONT_DIRS", ())
     toml, _ = aligned(tmp_path)
     code, _, err = run_cli("render", toml, "--kit", "timgm6mb", "--out", tmp_path / "x.wav",
                            "--sample-rate", "8000", "--soundfont", installed)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from drumtabber.components import ParseResult
+from drumtabber.components import ParseHints, ParseResult
 from drumtabber.findings import Finding
 from drumtabber.hookspecs import hookimpl
 from drumtabber.score import Articulation, Bar, Event, Instrument, Meter, Score, velocity_for
@@ -290,7 +290,10 @@ class BeatBoardParser:
     Options = BeatBoardOptions
     suffixes = SUFFIXES                 # folders are scanned for these files too
 
-    def parse(self, text: str, *, path: Path | str = "<beatboard>", options=None) -> ParseResult:
+    def parse(self, text: str, *, path: Path | str = "<beatboard>", options=None,
+              hints: ParseHints | None = None) -> ParseResult:
+        # ``hints`` are what an alignment file says about the tab (extra labels, meters);
+        # a BeatBoard file names its own labels and meters, so they are not needed here.
         return parse_beatboard(text, path=path, options=options)
 
 

@@ -44,6 +44,9 @@ def get_kit(manager, kit, *, installed: bool = False):
     if isinstance(kit, str):
         kit = manager.get("kit", kit)
     if installed and not kit.installed:
+        require = getattr(kit, "require_soundfont", None)
+        if require is not None:        # a soundfont kit names its missing file and package
+            require()
         raise DrumtabberError(f"kit {kit.name!r} is not installed: {kit.install_hint()}")
     return kit
 

@@ -3,19 +3,12 @@ events of a set of tabs land in each class."""
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..findings import Severity
 from . import app, check_output, fail, parse_key_values, state
-
-# Width in characters of the longest bar of the terminal chart.
-BAR_WIDTH = 40
-
 
 def _load_user_schemes(files: list[Path]) -> list:
     from ..classes import load_scheme_file
@@ -49,73 +42,6 @@ def _list_schemes(schemes: dict, default: str, fmt: str) -> None:
     typer.echo(f"(* the configured default, classes.scheme = {default})")
 
 
-def _mapping_lines(table: list[dict]) -> list[str]:
-    """Instruments that map somewhere (with the articulations that change their classes),
-    then the ones dropped on purpose in one wrapped list."""
-    shown = [r for r in table if r["classes"] or r["variants"] or not r["dropped"]]
-    width = max([len(r["instrument"]) for r in shown] + [len("instrument")])
-    lines = [f"{'instrument'.ljust(width)}  GM  classes"]
-    for r in shown:
-        what = ", ".join(r["classes"]) or ("- (dropped)" if r["dropped"] else
-                                           "- (UNMAPPED: neither a class nor dropped)")
-        variants = "; ".join(f"+{art}: {', '.join(found) or '-'}"
-                             for art, found in r["variants"].items())
-        lines.append(f"{r['instrument'].ljust(width)}  {r['gm_note']}  {what}"
-                     + (f"   ({variants})" if variants else ""))
-    dropped = [r["instrument"] for r in table if r not in shown]
-    if dropped:
-        lines += textwrap.wrap("dropped on purpose: " + ", ".join(dropped), width=96,
-                               subsequent_indent="  ")
-    return lines
-
-
-def _bar_char() -> str:
-    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
-    try:
-        "\u2588".encode(encoding)
-        return "\u2588"
-    except (UnicodeEncodeError, LookupError):
-        return "#"
-
-
-def _chart_lines(names: list[str], counts: dict, tiny: int) -> list[str]:
-    if not names:
-        return ["(no class has events)"]
-    top = max([counts[n] for n in names] + [1])
-    width = max(len(n) for n in names)
-    nwidth = len(str(top))
-    char = _bar_char()
-    lines = []
-    for n in names:
-        count = counts[n]
-        bar = char * (max(1, round(BAR_WIDTH * count / top)) if count else 0)
-        flag = "  (empty)" if count == 0 else ("  (tiny)" if count < tiny else "")
-        lines.append(f"{n.ljust(width)}  {str(count).rjust(nwidth)}  {bar}{flag}")
-    return lines
-
-
-def write_png(path: Path, names: list[str], counts: dict, *, title: str, tiny: int) -> None:
-    """A horizontal bar chart of events per class (matplotlib, imported here)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    values = [counts[n] for n in names]
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.32 * max(len(names), 1)))
-    colors = ["#c0392b" if v < tiny else "#2c7fb8" for v in values]
-    ax.barh(range(len(names)), values, color=colors)
-    ax.set_yticks(range(len(names)), labels=names)
-    ax.invert_yaxis()
-    for i, v in enumerate(values):
-        ax.text(v, i, f" {v}", va="center", fontsize=8)
-    ax.set_xlim(0, max(values + [1]) * 1.15)
-    ax.set_xlabel(f"events (red: under {tiny})")
-    ax.set_title("\n".join(textwrap.fill(part, 90) for part in title.split("\n")), fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 @app.command("classes")
 def classes_command(
         ctx: typer.Context,
@@ -142,8 +68,9 @@ def classes_command(
     if png is not None and tabs is None:
         fail("--png needs --tabs", 2)
     check_output(png, suffixes=(".png",), force=force, option="--png")
-    from ..classes import (TINY_CLASS_EVENTS, class_maps, class_warnings, count_classes,
-                           mapping_table, options_text, resolve_class_map, unmapped_findings)
+    from ..classes import (TINY_CLASS_EVENTS, class_maps, class_warnings, mapping_table,
+                           options_text, resolve_class_map, unmapped_findings)
+    from ..classes.report import chart_lines, count_tab_classes, mapping_lines, write_counts_png
     st = state(ctx)
     user = _load_user_schemes(scheme_file)
     default = st.config["classes.scheme"]
@@ -165,10 +92,16 @@ def classes_command(
               "options": options_text(options), "classes": classes, "mapping": table}
     lines = [f"scheme {class_map.name}: {class_map.description}",
              f"options: {options_text(options)}",
-             f"classes ({len(classes)}): {', '.join(classes)}", ""] + _mapping_lines(table)
+             f"classes ({len(classes)}): {', '.join(classes)}", ""] + mapping_lines(table)
     warnings, findings = [], []
     if tabs is not None:
-        counts = _count_tabs(st, tabs, class_map, options, count_classes)
+        if not tabs.exists():
+            fail(f"no such file or folder: {tabs}", 1)
+        counts, errors = count_tab_classes([tabs], st.manager, class_map, options,
+                                           settings=st.config.values)
+        if errors:
+            typer.echo(f"note: {errors} parse error(s) in these tabs; their hits are missing "
+                       f"from the counts (`drumtabber-data validate {tabs}` lists them)", err=True)
         only_present = getattr(class_map, "only_present", False)
         shown = [c for c in classes if counts.counts[c] or not only_present]
         findings = unmapped_findings(class_map, counts)
@@ -181,10 +114,10 @@ def classes_command(
         lines += ["", f"events per class over {counts.files} file(s) in {tabs}: "
                   f"{counts.events} events, {counts.dropped} dropped on purpose, "
                   f"{sum(len(e) for e in counts.unmapped.values())} unmapped"]
-        lines += _chart_lines(shown, counts.counts, TINY_CLASS_EVENTS)
+        lines += chart_lines(shown, counts.counts, TINY_CLASS_EVENTS)
         if png is not None:
             try:
-                write_png(png, shown, counts.counts, tiny=TINY_CLASS_EVENTS,
+                write_counts_png(png, shown, counts.counts, tiny=TINY_CLASS_EVENTS,
                           title=f"{class_map.name}: events per class, {counts.files} file(s)\n"
                           f"{options_text(options)}")
             except ImportError:
@@ -199,22 +132,3 @@ def classes_command(
         typer.echo(f"warning: {w}", err=True)
     if png is not None:
         typer.echo(f"wrote {png}", err=True)
-
-
-def _count_tabs(st, tabs: Path, class_map, options, count_classes):
-    """Parse every tab under ``tabs`` and count its events per class."""
-    from ..tabs import iter_input_files, load_tab, tab_suffixes
-    if not tabs.exists():
-        fail(f"no such file or folder: {tabs}", 1)
-    files = list(iter_input_files([tabs], tab_suffixes(st.manager)))
-    events, errors = [], 0
-    for path in files:
-        result = load_tab(path, st.manager, settings=st.config.values)
-        events.extend(result.score.events)
-        errors += sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    if errors:
-        typer.echo(f"note: {errors} parse error(s) in these tabs; their hits are missing from "
-                   f"the counts (`drumtabber-data validate {tabs}` lists them)", err=True)
-    counts = count_classes(class_map, events, options)
-    counts.files = len(files)
-    return counts

@@ -75,6 +75,11 @@ class Finding:
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
 
 
+def errors_of(findings) -> list[Finding]:
+    """The findings that are errors."""
+    return [f for f in findings if f.severity == Severity.ERROR]
+
+
 def has_errors(findings) -> bool:
     """Whether any finding is an error."""
-    return any(f.severity == Severity.ERROR for f in findings)
+    return bool(errors_of(findings))

@@ -157,3 +157,13 @@ def test_cli_modules_stay_thin():
     cli = sum(len(p.read_text().splitlines()) for p in (PACKAGE / "cli").glob("*.py"))
     total = sum(len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py"))
     assert cli < 0.25 * total
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists every package (a wheel leaves out what it does not list)."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {_module_name(p, PACKAGE, "drumtabber") for p in PACKAGE.rglob("__init__.py")}
+    found |= {_module_name(p, PLUGINS, "drumtabber.plugins") for p in PLUGINS.rglob("__init__.py")}
+    assert found == listed

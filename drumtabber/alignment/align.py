@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..findings import Finding, Severity
+from ..findings import Finding, has_errors
 from ..onset_table import onset_table
 from ..score import Articulation, Score
 from ..tempo import QUARTER, TempoMap, qpm_of
@@ -164,7 +164,7 @@ def align(a: Alignment, score: Score) -> AlignResult:
     if a.triplets is False and any(p.denominator % 3 == 0 for b in score.bars for p in b.cells):
         s.add(1, "DT212", "the seed file says the tab has no triplets, but its count line "
               "marks some")
-    if any(x.severity == Severity.ERROR for x in s.findings):
+    if has_errors(s.findings):
         return AlignResult(None, empty, s.findings)
     resolved = []          # ramps without from_bpm start at the tempo in force there
     for q0, q1, r0, r1 in ramps:

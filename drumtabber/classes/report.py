@@ -6,7 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ..findings import Severity
+from ..findings import errors_of
 from ..tabs import iter_input_files, load_tab, tab_suffixes
 from .maps import count_classes
 
@@ -89,7 +89,7 @@ def count_tab_classes(paths, manager, class_map, options, *, settings=None):
     for path in files:
         result = load_tab(path, manager, settings=settings)
         events.extend(result.score.events)
-        errors += sum(1 for f in result.findings if f.severity == Severity.ERROR)
+        errors += len(errors_of(result.findings))
     counts = count_classes(class_map, events, options)
     counts.files = len(files)
     return counts, errors

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..alignment import alignment_to_toml, load_alignment, load_song
-from ..findings import Severity
+from ..findings import Severity, errors_of
 from ..onset_table import ONSET_COLUMNS, format_table
 from . import app, check_output, fail, state
 
@@ -70,9 +70,8 @@ def _auto_or_refine(st, alignment_file: Path, audio_dir, *, auto: bool, refine: 
     song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
                                audio_dir=Path(audio_dir or st.config["audio_dir"]),
                                placeholder_tempo=auto, need_recording=True)
-    for f in findings:
-        if f.severity == Severity.ERROR:
-            typer.echo(f.format(), err=True)
+    for f in errors_of(findings):
+        typer.echo(f.format(), err=True)
     if song is None:
         raise typer.Exit(1)
     samples, rate = song.load_audio(44100)
@@ -130,7 +129,7 @@ def import_seed_command(
     converted, failed = [], False
     for src in sources:
         alignment, findings = load_alignment(src, st.manager)
-        errors = [f for f in findings if f.severity == Severity.ERROR]
+        errors = errors_of(findings)
         for f in errors:
             typer.echo(f.format(), err=True)
         if alignment is None or errors:

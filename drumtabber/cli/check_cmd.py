@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..alignment import load_song
-from ..findings import Severity
+from ..findings import errors_of
 from . import app, check_output, fail, state
 
 
@@ -46,9 +46,8 @@ def check_command(
     song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
                                audio_dir=Path(audio_dir or st.config["audio_dir"]),
                                need_recording=True)
-    for f in findings:
-        if f.severity == Severity.ERROR:
-            typer.echo(f.format(), err=True)
+    for f in errors_of(findings):
+        typer.echo(f.format(), err=True)
     if song is None:
         raise typer.Exit(1)
     samples, rate = song.load_audio(44100)

@@ -35,7 +35,6 @@ def train_onsets_command(
 ):
     """Train a drum onset model (used by `align --refine --model`) on MIDI performances
     rendered with sampled kits: exact labels, several kits, random levels."""
-    from ..audio.render import get_kit
     from ..components import build_options
     from ..dataset.examples import list_performances
     from ..errors import ConfigError
@@ -46,10 +45,11 @@ def train_onsets_command(
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file, not a folder")
     chosen = [k.strip() for k in kits.split(",") if k.strip()]
-    if not chosen:
-        fail("--kits: no kit given", 2)
-    for name in chosen:
-        get_kit(st.manager, name)                  # an unknown name is wrong usage (2)
+    known = st.manager.registry("kit").names()
+    unknown = [k for k in chosen if k not in known]
+    if unknown or not chosen:                      # an unknown name is wrong usage (2)
+        fail(f"unknown kit(s) {', '.join(unknown) or '(none given)'}; valid names: "
+             f"{', '.join(known)}", 2)
     if max_seconds <= 0 or jobs < 1 or (files is not None and files < 0):
         fail("--max-seconds and --jobs must be above 0, --files 0 or more", 2)
     backend = st.manager.get("model_backend", backend_name or st.config["training.backend"])
@@ -64,7 +64,11 @@ def train_onsets_command(
     paths = [r["midi_path"] for r in list_performances(midi_dir, st.manager, split="train",
                                                           n=files or None)]
     if not paths:
-        fail(f"no train-split MIDI files (.mid, .midi) in {midi_dir}")
+        listed = st.manager.pm.hook.list_performances(folder=midi_dir)   # a known collection?
+        if listed is None:
+            fail(f"no MIDI files (.mid, .midi) in {midi_dir}")
+        index = next((r["index"] for r in listed if r.get("index")), midi_dir)
+        fail(f"{index} lists no train-split files")
     train_onset_model(paths, out, st.manager, kits=chosen, backend=backend, options=options,
                       scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
                       seed=seed, plugins_dirs=st.plugins_dirs, info={"midi": str(midi_dir)},

@@ -17,7 +17,7 @@ import numpy as np
 from ..audio.features import FeatureConfig, compute_features, onsets_to_class_targets
 from ..audio.render import get_kit
 from ..errors import DrumtabberError
-from ..findings import Severity
+from ..findings import errors_of
 from ..score import Event, Score
 from ..tabs import load_tab
 from .render import render_score
@@ -52,7 +52,7 @@ def read_performance(midi_path: Path, manager):
     (unreadable, not MIDI, notes it cannot map: a half-read performance is a wrong label)
     and a source without its own timing."""
     parsed = load_tab(Path(midi_path), manager)
-    errors = [f for f in parsed.findings if f.severity == Severity.ERROR]
+    errors = errors_of(parsed.findings)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise DrumtabberError(f"{errors[0].code}: {errors[0].message}{more}", path=midi_path)

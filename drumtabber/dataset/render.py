@@ -7,7 +7,7 @@ from pathlib import Path
 from ..alignment import load_song
 from ..audio.render import SAMPLE_RATE, get_kit, rendered_onsets, score_to_midi
 from ..errors import AlignmentError, DrumtabberError
-from ..findings import Severity
+from ..findings import errors_of
 from ..onset_table import RENDER_COLUMNS, write_table
 
 
@@ -47,7 +47,7 @@ def render_alignment(alignment_path, manager, *, kit, out_wav, midi_out=None, on
                 raise DrumtabberError(f"{p} exists (use --force to overwrite)")
     song, findings = load_song(alignment_path, manager, settings=settings)
     if song is None:
-        errors = [f for f in findings if f.severity == Severity.ERROR]
+        errors = errors_of(findings)
         raise AlignmentError("cannot render: " + "; ".join(f.format() for f in errors or findings))
     midi, onsets = render_score(song.score, song.tempo_map, kit, out_wav, humanize=humanize,
                                 seed=seed, sample_rate=sample_rate, gain=gain)

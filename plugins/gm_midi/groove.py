@@ -15,7 +15,7 @@ GROOVE_COLUMNS = {"id", "split", "beat_type", "time_signature", "duration", "mid
 def list_performances(folder):
     """The Groove MIDI Dataset's performances from its ``info.csv`` (Gillick et al. 2019):
     its own train/validation/test split, beat or fill, meter ("4-4" there, "4/4" here),
-    duration, tempo, drummer and style."""
+    duration, tempo, drummer and style; ``index``: the info.csv file."""
     index = Path(folder) / GROOVE_INDEX
     if not index.is_file():
         return None
@@ -37,5 +37,6 @@ def list_performances(folder):
                          "split": r["split"], "kind": r["beat_type"],
                          "meter": r["time_signature"].replace("-", "/"),
                          "duration_s": duration, "bpm": r.get("bpm"),
-                         "drummer": r.get("drummer"), "style": r.get("style")})
+                         "drummer": r.get("drummer"), "style": r.get("style"),
+                         "index": index})
     return sorted(rows, key=lambda r: r["id"])

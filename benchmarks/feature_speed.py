@@ -36,7 +36,7 @@ def main():
     import librosa
 
     from drumtabber.audio import load_audio
-    from drumtabber.features import FeatureConfig, compute_features
+    from drumtabber.audio.features import FeatureConfig, compute_features
     if args.audio:
         samples, sr = load_audio(args.audio, sample_rate=44100)
     else:

@@ -94,15 +94,16 @@ def backing_midi(seconds: float, bpm: float, seed: int):
     return mid
 
 
-def mix_backing(wav: Path, bpm: float, level: float, seed: int) -> None:
+def mix_backing(wav: Path, bpm: float, level: float, seed: int, manager) -> None:
     """Mix a band (:func:`backing_midi`, FluidR3 GM) under the drums of ``wav`` at ``level``
     times the drums' RMS."""
     import soundfile
     from drumtabber.audio import load_audio
-    from drumtabber.render import render_audio
+    from drumtabber.audio.render import get_kit
     drums, rate = load_audio(wav)
-    band_wav = render_audio(backing_midi(len(drums) / rate + 1, bpm, seed), "fluid-gm",
-                            sample_rate=rate, out_path=wav.with_name("band.wav"))
+    band_wav = get_kit(manager, "fluid-gm", installed=True).render(
+        backing_midi(len(drums) / rate + 1, bpm, seed), sample_rate=rate,
+        out_path=wav.with_name("band.wav"))
     band, _ = load_audio(band_wav, sample_rate=rate)
     band = np.pad(band, (0, max(0, len(drums) - len(band))))[:len(drums)]
     band *= level * np.sqrt(np.mean(drums ** 2)) / max(1e-9, float(np.sqrt(np.mean(band ** 2))))
@@ -112,29 +113,26 @@ def mix_backing(wav: Path, bpm: float, level: float, seed: int) -> None:
 
 def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_share: float = 0.0,
             backing: float = 0.0) -> tuple[dict, dict, dict]:
-    from drumtabber.align import align, load_alignment
+    from drumtabber.alignment import load_song
+    from drumtabber.alignment.refine import refine_onsets
     from drumtabber.audio import load_audio
-    from drumtabber.autoalign import refine_labels
-    from drumtabber.check import band_onset_envelopes, fine_onset_envelope, onset_activation
-    from drumtabber.score import Instrument
-    from drumtabber.training import performance_case
+    from drumtabber.dataset.examples import performance_case
 
-    truth = performance_case(info["midi_path"], kit, tmp, drop_share=drop_share,
+    truth = performance_case(info["midi_path"], kit, tmp, manager, drop_share=drop_share,
                              seed=zlib.crc32(info["id"].encode()))
     wav = tmp / "song.wav"
     if backing:
-        mix_backing(wav, float(info["bpm"]), backing, seed=zlib.crc32(info["id"].encode()))
-    alignment, _ = load_alignment(tmp / "song.toml")
-    aligned = align(alignment, manager)
-    label_times = np.array([r["time"] for r in aligned.rows])
-    instruments = [r["instrument"] for r in aligned.rows]
+        mix_backing(wav, float(info["bpm"]), backing, seed=zlib.crc32(info["id"].encode()),
+                    manager=manager)
+    song, findings = load_song(tmp / "song.toml", manager)
+    if song is None:
+        raise SystemExit(f"{info['id']}: " + "; ".join(f.format() for f in findings))
+    label_times = song.onsets["time"].to_numpy()
+    instruments = list(song.onsets["instrument"])
     before = evaluate(truth, by_instrument(label_times, instruments))
     samples, rate = load_audio(wav, sample_rate=44100)
-    model = None if onset_model is None else onset_model.placement(samples, rate, instruments)
-    refined = refine_labels(label_times, aligned.tempo_map, onset_activation(samples, rate),
-                            fine=fine_onset_envelope(samples, rate),
-                            families=[Instrument(i).family for i in instruments],
-                            bands=band_onset_envelopes(samples, rate), model=model)
+    # the generic onsets, the fine envelope, the family bands and the model's placement
+    refined, _ = refine_onsets(song.onsets, song.tempo_map, samples, rate, model=onset_model)
     after = evaluate(truth, by_instrument(refined.times, instruments))
     after["accepted"] = refined.accepted
     return before, after, {"labels": len(label_times)}
@@ -155,15 +153,15 @@ def main():
     parser.add_argument("--model", default="bundled",
                         help="onset model folder for the refinement, 'bundled' or 'none'")
     args = parser.parse_args()
-    from drumtabber.onsetmodel import load_onset_model
+    from drumtabber.dataset.examples import list_performances
+    from drumtabber.models.onset_model import load_onset_model
     from drumtabber.plugin_manager import PluginManager
-    from drumtabber.training import groove_files
     manager = PluginManager(entry_points=False)
     onset_model = None
     if args.model != "none":
         onset_model = load_onset_model(args.model, manager)
-    files = groove_files(GROOVE, args.split, n=args.files, meter="4-4",
-                         max_seconds=args.max_seconds)
+    files = list_performances(GROOVE, manager, split=args.split, n=args.files, kind="beat",
+                              meter="4/4", max_seconds=args.max_seconds)
     print(f"{len(files)} {args.split}-split beats, kit {args.kit}, onset model: "
           f"{onset_model.path if onset_model else 'none'}")
     print(f"{'file':<44}{'labels':>7} | {'before: med ms':>14}{'F20':>6}{'F50':>6} | "

@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from drumtabber.alignment.validate import validate_paths
 from drumtabber.plugin_manager import PluginManager
-from drumtabber.validate import iter_input_files, validate_paths
+from drumtabber.tabs import iter_input_files
 
 # The shared data set sits beside the checkout: <root>/main/benchmarks/ -> <root>/shared/.
 DEFAULT_TABS = Path(__file__).resolve().parents[2] / "shared" / "data" / "tabs"

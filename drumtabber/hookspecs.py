@@ -86,7 +86,8 @@ def list_performances(folder):
 
     A list of dicts, one per file, sorted by ``id``: ``id``, ``midi_path`` (a Path),
     ``split`` (``train``, ``validation`` or ``test``) and whatever else the collection says
-    (``kind``: beat or fill, ``meter``, ``duration_s``, ``bpm``, ``drummer``, ``style``).
+    (``kind``: beat or fill, ``meter``, ``duration_s``, ``bpm``, ``drummer``, ``style``;
+    ``index``: the collection's index file, for messages).
     """
 
 

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 mido = pytest.importorskip("mido")
 
+from drumtabber.alignment.validate import validate_paths  # noqa: E402
 from drumtabber.findings import Severity  # noqa: E402
 from drumtabber.plugin_manager import PluginManager  # noqa: E402
 from drumtabber.plugins.gm_midi import TD11_NOTES, MidiOptions, read_midi  # noqa: E402
 from drumtabber.score import Articulation, Instrument, Meter  # noqa: E402
-from drumtabber.tables import EVENT_COLUMNS  # noqa: E402
-from drumtabber.validate import parse_file, validate_paths  # noqa: E402
+from drumtabber.tabs import EVENT_COLUMNS, load_tab  # noqa: E402
 
 GMD = Path(__file__).resolve().parents[2] / "shared" / "data" / "groove-midi"
 I = Instrument
@@ -246,7 +246,7 @@ def test_parser_component(manager):
 def test_text_parsers_still_get_text(tmp_path, manager):
     tab = tmp_path / "t.txt"
     tab.write_text("HH|x-x-x-x-|\nBD|o---o---|\n")
-    result = parse_file(tab, manager)
+    result = load_tab(tab, manager)
     assert [f.code for f in result.findings if f.severity != Severity.INFO] == []
     assert len(result.score.events) == 6
 
@@ -257,7 +257,7 @@ def test_text_parsers_still_get_text(tmp_path, manager):
 def test_unknown_note_is_a_finding_with_note_and_time(tmp_path, manager, run_cli):
     path = make_midi(tmp_path / "odd.mid", [
         meta("set_tempo", tempo=500_000), hit(36, 0), hit(38, 480), hit(99, 480), hit(38, 480)])
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert [(f.line, f.column, f.code) for f in result.findings] == [
         (1, 1, "DT111"), (1, 4, "DT101")]
     message = result.findings[1].message
@@ -303,7 +303,7 @@ def test_truncated_real_file_is_a_dt001_error(tmp_path, manager, info):
     for size in (10, 100, len(data) // 2, len(data) - 1):
         path = tmp_path / f"cut{size}.mid"
         path.write_bytes(data[:size])
-        assert [f.code for f in parse_file(path, manager).findings] == ["DT001"]
+        assert [f.code for f in load_tab(path, manager).findings] == ["DT001"]
 
 
 def test_forcing_the_midi_parser_on_a_text_file(run_cli):
@@ -315,17 +315,17 @@ def test_bad_meta_events_are_findings_not_crashes(tmp_path, manager):
     path = make_midi(tmp_path / "meta.mid", [
         meta("time_signature", numerator=0, denominator=4), meta("set_tempo", tempo=0),
         hit(36, 0), hit(38, 480)])
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert [f.code for f in result.findings] == ["DT110", "DT110"]
     assert [(e.bar, e.beat) for e in result.score.events] == [(0, 0), (0, 1)]
     huge = make_midi(tmp_path / "huge.mid", [hit(36, 0), hit(38, 0x0FFFFFFF), hit(38, 0x0FFFFFFF)])
-    [finding] = parse_file(huge, manager).findings
+    [finding] = load_tab(huge, manager).findings
     assert finding.code == "DT001" and "more than 10,000 bars" in finding.message
 
 
 def test_no_notes_is_a_dt002_warning(tmp_path, manager):
     path = make_midi(tmp_path / "empty.mid", [meta("end_of_track", 1920)])
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert [f.code for f in result.findings] == ["DT002"]
     assert len(result.score.bars) == 1 and result.score.events == []
 
@@ -407,7 +407,7 @@ def test_cymbal_choke_from_aftertouch(tmp_path):
 
 def test_bad_option_is_a_dt001(tmp_path, manager):
     path = make_midi(tmp_path / "x.mid", [hit(36, 0)])
-    result = parse_file(path, manager, options={"note_map": "yamaha"})
+    result = load_tab(path, manager, options={"note_map": "yamaha"})
     assert [f.code for f in result.findings] == ["DT001"]
     assert "unknown note map 'yamaha'; valid: td11, gm" in result.findings[0].message
 

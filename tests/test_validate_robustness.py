@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED_TABS
+from drumtabber.alignment.validate import validate_paths
 from drumtabber.findings import CODES, Finding, Severity
 from drumtabber.plugin_manager import PluginManager
 from drumtabber.plugins.ascii_tab import vocab as V
 from drumtabber.plugins.ascii_tab import AsciiTabOptions, parse_tab
-from drumtabber.validate import parse_file, validate_paths
+from drumtabber.tabs import load_tab
 
 # Size of the "huge file" inputs: a tab site page is ~15 kB, so 10 MB is ~700 pages in one.
 HUGE_BYTES = 10_000_000
@@ -104,12 +105,12 @@ def test_missing_path_beside_good_ones_still_validates_the_rest(tmp_path, manage
         (str(tmp_path / "gone.txt"), "DT001"), (str(good), "DT103")]
 
 
-def test_parse_file_on_missing_file_or_folder_is_dt001(tmp_path, manager):
-    result = parse_file(tmp_path / "gone.txt", manager)
+def test_load_tab_on_missing_file_or_folder_is_dt001(tmp_path, manager):
+    result = load_tab(tmp_path / "gone.txt", manager)
     assert codes(result.findings) == ["DT001"]
     assert result.findings[0].message.startswith("cannot read file:")
     assert result.score.events == []
-    result = parse_file(tmp_path, manager)            # a folder where a file is expected
+    result = load_tab(tmp_path, manager)            # a folder where a file is expected
     assert codes(result.findings) == ["DT001"]
 
 
@@ -129,7 +130,7 @@ def test_10mb_of_real_tab_text_is_read(tmp_path, manager):
     path = tmp_path / "huge.txt"
     path.write_text(((text + "\n") * copies)[:HUGE_BYTES], encoding="utf-8")
     assert path.stat().st_size >= HUGE_BYTES
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert_no_crash(result.findings)
     # Errors are allowed: one file's legend now applies to all the others.  Every copy is
     # read: at least (copies - 1) times the hits of one pass (the last copy is cut short).
@@ -296,10 +297,10 @@ def hits(result) -> list[tuple]:
 def test_encodings_line_ends_and_tabs_give_the_same_hits(tmp_path, manager, variant):
     base_path = tmp_path / "base.txt"
     base_path.write_bytes(VARIANTS["utf8-lf"](ENCODING_TAB))
-    base = parse_file(base_path, manager)
+    base = load_tab(base_path, manager)
     path = tmp_path / f"{variant}.txt"
     path.write_bytes(VARIANTS[variant](ENCODING_TAB))
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert hits(result) == hits(base)
     assert result.score.meter_hint == base.score.meter_hint
     assert result.score.tempo_hint_bpm == base.score.tempo_hint_bpm == 96
@@ -317,7 +318,7 @@ def test_encodings_line_ends_and_tabs_give_the_same_hits(tmp_path, manager, vari
 def test_encoding_tab_reads_as_written(tmp_path, manager):
     path = tmp_path / "tab.txt"
     path.write_bytes(ENCODING_TAB.encode("utf-8"))
-    result = parse_file(path, manager)
+    result = load_tab(path, manager)
     assert not any(f.severity == Severity.ERROR for f in result.findings)
     assert len(result.score.bars) == 2
     by_label = {lab: [e for e in result.score.events if e.label == lab]
@@ -330,14 +331,14 @@ def test_encoding_tab_reads_as_written(tmp_path, manager):
 @pytest.mark.parametrize("name", sorted(p.name for p in SHARED_TABS.glob("*.txt")))
 def test_real_tabs_read_the_same_with_crlf_and_as_utf8(tmp_path, manager, name):
     raw = (SHARED_TABS / name).read_bytes()
-    base = parse_file(SHARED_TABS / name, manager)
+    base = load_tab(SHARED_TABS / name, manager)
     text = raw.decode("utf-8", errors="strict") if "DT003" not in codes(base.findings) \
         else raw.decode("cp1252")
     for data in (text.replace("\n", "\r\n").encode("utf-8"),
                  text.replace("\n", "\r\n").encode("cp1252")):
         path = tmp_path / name
         path.write_bytes(data)
-        result = parse_file(path, manager)
+        result = load_tab(path, manager)
         assert hits(result) == hits(base)
         assert ([(f.line, f.code) for f in result.findings if f.code != "DT003"]
                 == [(f.line, f.code) for f in base.findings if f.code != "DT003"])

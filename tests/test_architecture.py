@@ -18,8 +18,8 @@ PLUGINS = ROOT / "plugins"
 VOCABULARY = {"score", "tempo", "errors", "findings", "config", "textio", "hookspecs",
               "plugin_manager", "components", "onset_table", "extras", ""}
 STAGES = ["tabs", "audio", "alignment", "classes", "dataset", "models", "report", "cli"]
-# "about 500 lines"; the MIDI plugin's reader sits just above it.
-MAX_LINES = 560
+# "about 500 lines".
+MAX_LINES = 520
 
 
 def _module_name(path: Path, root: Path, package: str) -> str:

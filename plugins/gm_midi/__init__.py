@@ -46,6 +46,8 @@ from drumtabber.hookspecs import hookimpl
 from drumtabber.score import Articulation, Bar, Event, Instrument, Meter, Score
 from drumtabber.tempo import TempoMap
 
+from .groove import TD11_NOTES, list_performances  # noqa: F401  (a hook of this plugin)
+
 __version__ = "0.1.0"
 
 NAME = "midi"
@@ -79,37 +81,7 @@ CHOKE_WINDOW_QUARTERS = 2
 I = Instrument
 A = Articulation
 PLAIN = frozenset()
-RIM = frozenset({A.RIMSHOT})
 
-# Roland TD-11 notes as recorded in the Groove MIDI Dataset, after the dataset's page
-# (magenta.tensorflow.org/datasets/groove, "Roland Mapping" and "Paper Mapping" columns) and
-# Roland's TD-11/TD-17 default note map.  Zones of one pad become one instrument (edge and bow
-# alike); the three toms become the GM notes of a three-tom kit (high 50, low-mid 47, high
-# floor 43), as the dataset's paper mapping and the ASCII parser's three-tom kit do.
-TD11_NOTES: dict[int, tuple[Instrument, frozenset]] = {
-    36: (I.KICK, PLAIN),                    # Kick
-    38: (I.SNARE, PLAIN),                   # Snare (head)
-    40: (I.SNARE, RIM),                     # Snare (rim)
-    37: (I.SIDE_STICK, PLAIN),              # Snare X-Stick
-    48: (I.TOM_HIGH, PLAIN),                # Tom 1
-    50: (I.TOM_HIGH, RIM),                  # Tom 1 (rim)
-    45: (I.TOM_LOW_MID, PLAIN),             # Tom 2
-    47: (I.TOM_LOW_MID, RIM),               # Tom 2 (rim)
-    43: (I.TOM_FLOOR_HIGH, PLAIN),          # Tom 3 (head)
-    58: (I.TOM_FLOOR_HIGH, RIM),            # Tom 3 (rim)
-    46: (I.HIHAT_OPEN, PLAIN),              # HH open (bow)
-    26: (I.HIHAT_OPEN, PLAIN),              # HH open (edge)
-    42: (I.HIHAT_CLOSED, PLAIN),            # HH closed (bow)
-    22: (I.HIHAT_CLOSED, PLAIN),            # HH closed (edge)
-    44: (I.HIHAT_PEDAL, PLAIN),             # HH pedal
-    49: (I.CRASH, PLAIN),                   # Crash 1 (bow)
-    55: (I.CRASH, PLAIN),                   # Crash 1 (edge)
-    57: (I.CRASH2, PLAIN),                  # Crash 2 (bow)
-    52: (I.CRASH2, PLAIN),                  # Crash 2 (edge)
-    51: (I.RIDE, PLAIN),                    # Ride (bow)
-    59: (I.RIDE, PLAIN),                    # Ride (edge)
-    53: (I.RIDE_BELL, frozenset({A.BELL})),  # Ride (bell)
-}
 # General MIDI percussion (35-81), one instrument per note.
 GM_NOTES: dict[int, tuple[Instrument, frozenset]] = {i.gm_note: (i, PLAIN) for i in Instrument}
 NOTE_MAPS = {"td11": TD11_NOTES, "gm": GM_NOTES}
@@ -532,4 +504,3 @@ def choose_tab_parser(path, text):
     return NAME if str(path).lower().endswith(SUFFIXES) else None
 
 
-from .groove import list_performances  # noqa: E402,F401  (a hook of this plugin)

@@ -1,4 +1,5 @@
-"""The Groove MIDI Dataset (Magenta, CC BY 4.0) as a collection of drum performances."""
+"""The Groove MIDI Dataset (Magenta, CC BY 4.0): its Roland TD-11 note map, and the dataset
+as a collection of drum performances."""
 from __future__ import annotations
 
 import csv
@@ -6,6 +7,41 @@ from pathlib import Path
 
 from drumtabber.errors import ConfigError
 from drumtabber.hookspecs import hookimpl
+from drumtabber.score import Articulation, Instrument
+
+I = Instrument
+PLAIN = frozenset()
+RIM = frozenset({Articulation.RIMSHOT})
+
+# Roland TD-11 notes as recorded in the Groove MIDI Dataset, after the dataset's page
+# (magenta.tensorflow.org/datasets/groove, "Roland Mapping" and "Paper Mapping" columns) and
+# Roland's TD-11/TD-17 default note map.  Zones of one pad become one instrument (edge and bow
+# alike); the three toms become the GM notes of a three-tom kit (high 50, low-mid 47, high
+# floor 43), as the dataset's paper mapping and the ASCII parser's three-tom kit do.
+TD11_NOTES: dict[int, tuple[Instrument, frozenset]] = {
+    36: (I.KICK, PLAIN),                    # Kick
+    38: (I.SNARE, PLAIN),                   # Snare (head)
+    40: (I.SNARE, RIM),                     # Snare (rim)
+    37: (I.SIDE_STICK, PLAIN),              # Snare X-Stick
+    48: (I.TOM_HIGH, PLAIN),                # Tom 1
+    50: (I.TOM_HIGH, RIM),                  # Tom 1 (rim)
+    45: (I.TOM_LOW_MID, PLAIN),             # Tom 2
+    47: (I.TOM_LOW_MID, RIM),               # Tom 2 (rim)
+    43: (I.TOM_FLOOR_HIGH, PLAIN),          # Tom 3 (head)
+    58: (I.TOM_FLOOR_HIGH, RIM),            # Tom 3 (rim)
+    46: (I.HIHAT_OPEN, PLAIN),              # HH open (bow)
+    26: (I.HIHAT_OPEN, PLAIN),              # HH open (edge)
+    42: (I.HIHAT_CLOSED, PLAIN),            # HH closed (bow)
+    22: (I.HIHAT_CLOSED, PLAIN),            # HH closed (edge)
+    44: (I.HIHAT_PEDAL, PLAIN),             # HH pedal
+    49: (I.CRASH, PLAIN),                   # Crash 1 (bow)
+    55: (I.CRASH, PLAIN),                   # Crash 1 (edge)
+    57: (I.CRASH2, PLAIN),                  # Crash 2 (bow)
+    52: (I.CRASH2, PLAIN),                  # Crash 2 (edge)
+    51: (I.RIDE, PLAIN),                    # Ride (bow)
+    59: (I.RIDE, PLAIN),                    # Ride (edge)
+    53: (I.RIDE_BELL, frozenset({Articulation.BELL})),  # Ride (bell)
+}
 
 GROOVE_INDEX = "info.csv"
 GROOVE_COLUMNS = {"id", "split", "beat_type", "time_signature", "duration", "midi_filename"}

@@ -42,6 +42,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT209": (Severity.ERROR, "recording's checksum differs from the alignment file's"),
     "DT210": (Severity.ERROR, "recording's duration differs from the alignment file's"),
     "DT212": (Severity.WARNING, "seed flag disagrees with the tab (triplets)"),
+    "DT213": (Severity.WARNING, "the seed's tempo sections are counted from the first drum note's cell"),
     "DT301": (Severity.ERROR, "class scheme file malformed: bad TOML, unknown key or wrong value"),
     "DT302": (Severity.ERROR, "class scheme names an unknown instrument, family or articulation"),
     "DT303": (Severity.WARNING, "instrument in the data neither mapped to a class nor dropped"),

@@ -1,10 +1,14 @@
 """The seed project's song JSON files (mayhemsloth/Drum-Tabber): an alignment-reader plugin.
 
-A song file names the tab (``tab_file``, beside the JSON), the recording (``song``, the file's
-name in the song's folder, or ``song_file`` / ``audio_file`` / ``mp3_file``), the tab's labels
+A song file names the tab (``tab_file``, beside the JSON), the recording (``song``: the seed
+opens ``folder / json["song"]``, so it is the recording's file name in the song's folder;
+older files name it ``song_file``, ``audio_file`` or ``mp3_file``), the tab's labels
 (``tab_char_labels``: piece name -> tab label) and ``alignment_info``: ``BPM``, ``first drum
 note onset`` (seconds), ``triplets`` (whether the tab has any) and ``tempo change`` with
-``tempo sections`` (``[[cells, next BPM], ...]``).
+``tempo sections`` (``[[cells, next BPM], ...]``: the seed's own description, "number of
+16th-note slices in the previous section, BPM of the new section"; its loop counts the first
+section from the cell of the first drum note, and each later count is the length of one
+section).  The song's name is the file's (the seed names songs by their folder).
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def seed_to_alignment(data: dict, path: Path, r: TableReader) -> Alignment:
     """The seed's song JSON: ``song``, ``tab_file``, ``tab_char_labels`` and ``alignment_info``
     (``BPM``, ``first drum note onset``, ``triplets``, ``tempo change``, ``tempo sections``)."""
     a = Alignment(path)
-    a.song = str(data.get("song", ""))
+    a.song = path.stem
     tab = r.get(data, "tab_file", "str", required=True)
     a.tab = path.parent / tab if tab else None
     labels = data.get("tab_char_labels", {})
@@ -47,9 +51,10 @@ def seed_to_alignment(data: dict, path: Path, r: TableReader) -> Alignment:
     if info.get("tempo change"):
         a.tempo_sections = read_tempo_sections(r, info.get("tempo sections", []),
                                                r.line("tempo sections"))
-    for key in ("song_file", "audio_file", "mp3_file"):
-        if isinstance(data.get(key), str):
-            a.audio_file = data[key]
+    for key in ("song", "song_file", "audio_file", "mp3_file"):
+        if key in data:
+            a.audio_file = r.get(data, key, "str")
+            break
     return a
 
 

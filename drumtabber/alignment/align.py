@@ -2,6 +2,7 @@
 table.  No plugin manager, no file reading, no audio."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -31,6 +32,17 @@ def cell_to_quarters(score: Score, tempo_map: TempoMap, cell: int):
             return tempo_map.position_to_quarters(bar.index, bar.cells[cell])
         cell -= len(bar.cells)
     return tempo_map.bar_quarters[-1] if cell == 0 else None
+
+
+def first_note_cell(score: Score) -> int | None:
+    """Index of the grid cell (0-based over all bars in playing order, bar lines removed)
+    that holds the score's first hit, or None for a score without hits."""
+    if not score.events:
+        return None
+    first = min(score.events, key=lambda e: (e.bar, e.beat))
+    before = sum(len(b.cells) for b in score.bars[:first.bar])
+    cells = score.bars[first.bar].cells
+    return before + max(0, bisect.bisect_right(list(cells), first.beat) - 1)
 
 
 def tab_key_line(a: Alignment) -> int:
@@ -88,11 +100,19 @@ class _Aligner:
             q = self.quarters(change.at, "tempo change")
             if q is not None:
                 out.append((q, qpm_of(change.bpm, change.beat_unit)))
-        for section in self.a.tempo_sections:
-            q = cell_to_quarters(self.score, self.positions, section.cells)
+        sections = self.a.tempo_sections
+        start = first_note_cell(self.score) if sections else None
+        if sections and start:           # the seed counts its first section from there
+            self.add(sections[0].line, "DT213", f"the first tempo section is counted from the "
+                     f"first drum note's cell {start} (the tab's cells before it are empty), as "
+                     "the seed project counts it")
+        cell = start or 0
+        for section in sections:          # each count is the length of one section
+            cell += section.cells
+            q = cell_to_quarters(self.score, self.positions, cell)
             if q is None:
                 cells = sum(len(b.cells) for b in self.score.bars)
-                self.add(section.line, "DT203", f"tempo section at cell {section.cells} is past "
+                self.add(section.line, "DT203", f"tempo section ending at cell {cell} is past "
                          f"the end of the tab ({cells} cells)")
             else:
                 out.append((q, qpm_of(section.bpm, QUARTER)))

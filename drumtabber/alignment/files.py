@@ -82,7 +82,10 @@ class MeterChange:
 
 @dataclass
 class TempoSection:
-    """The seed's tempo section: from the ``cells``-th 16th-note cell on, ``bpm``."""
+    """One of the seed's tempo sections: ``cells`` 16th-note cells long, then ``bpm``.
+
+    The seed counts the first section from the cell of the first drum note; each later count
+    is the length of the next section, so the tempo changes at the running sums."""
 
     cells: int
     bpm: Fraction
@@ -376,7 +379,7 @@ def alignment_to_toml(a: Alignment, *, tab_relative_to: Path) -> str:
             lines.append(f"triplets = {'true' if a.triplets else 'false'}")
         if a.tempo_sections:
             pairs = ", ".join(f"[{t.cells}, {_num(t.bpm)}]" for t in a.tempo_sections)
-            lines.append(f"tempo_sections = [{pairs}]   # [16th-note cells from the start, next BPM]")
+            lines.append(f"tempo_sections = [{pairs}]   # [cells in the section, next BPM]")
     return "\n".join(lines) + "\n"
 
 

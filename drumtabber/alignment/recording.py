@@ -15,14 +15,18 @@ DURATION_TOLERANCE_S = 0.5
 
 
 def find_audio(a: Alignment, audio_dir: Path) -> Path | None:
-    """The recording under ``audio_dir`` (searched recursively by file name)."""
+    """The recording: under ``audio_dir`` (searched recursively by file name), else beside the
+    alignment file (the seed project keeps a song's recording in the song's folder)."""
     if not a.audio_file:
         return None
     direct = audio_dir / a.audio_file
     if direct.is_file():
         return direct
     matches = sorted(audio_dir.rglob(Path(a.audio_file).name)) if audio_dir.is_dir() else []
-    return matches[0] if matches else None
+    if matches:
+        return matches[0]
+    beside = a.path.parent / a.audio_file
+    return beside if beside.is_file() else None
 
 
 def check_audio(a: Alignment, onsets, audio_dir: Path) -> list[Finding]:

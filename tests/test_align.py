@@ -230,6 +230,9 @@ BAD_ALIGNMENTS = {
               "BD|o---|\n", 3.0, "lasts 3.00 s, the alignment file says 9.00 s", 1),
     "DT212": ('tab = "song.txt"\n[tempo]\nbpm = 60\n[seed]\ntriplets = false\n',
               "BD|o--|\n  |1te|\n", None, "says the tab has no triplets", 1),
+    "DT213": ('tab = "song.txt"\n[tempo]\nbpm = 60\nfirst_note_s = 1\n[seed]\n'
+              'tempo_sections = [[4, 90]]\n', "BD|--o-|o---|\n", None,
+              "counted from the first drum note's cell 2", 6),
 }
 
 

@@ -9,13 +9,12 @@ effective setting and where it came from.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .components import coerce_value
-from .errors import ConfigError
-from .textio import key_line
+from .errors import ConfigError, DrumtabberError
+from .textio import key_line, parse_toml, read_input_text
 
 ENV_PREFIX = "DRUMTABBER_"
 CONFIG_FILE = "drumtabber.toml"
@@ -80,17 +79,17 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
 
 def _load_toml(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file: {exc}", path=path) from None
+        return parse_toml(read_input_text(path), path=path)
+    except DrumtabberError as exc:
+        raise ConfigError(exc.message if exc.message.startswith("not valid")
+                          else f"cannot read config file: {exc.message}", path=path,
+                          line=exc.line, column=exc.column) from None
 
 
 def _line_of(path: Path, key: str) -> int | None:
     try:
-        return key_line(path.read_text(encoding="utf-8").splitlines(), key)
-    except (OSError, UnicodeDecodeError):
+        return key_line(read_input_text(path).splitlines(), key)
+    except DrumtabberError:
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
@@ -20,13 +21,40 @@ from .score import Bar
 QUARTER = Fraction(1, 4)       # note value of a quarter, as a fraction of a whole note
 
 
+# Numbers read from files are at most this large or this precise: a decimal of more digits or
+# an exponent beyond +/-30 (a "1e99999999" would take minutes to become a Fraction) is no
+# tempo, time or beat of a song.
+MAX_NUMBER_DIGITS = 40
+MAX_EXPONENT = 30
+_NUMBER_TEXT = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*$")
+_FRACTION_TEXT = re.compile(r"^\s*[+-]?\d+\s*/\s*\d+\s*$")
+
+
 def to_fraction(value) -> Fraction:
-    """An exact Fraction of an int, Fraction, decimal string or float (by its shortest repr)."""
+    """An exact Fraction of an int, Fraction, decimal or fraction string ("7/3") or float (by
+    its shortest repr).  ValueError for NaN and infinities, and for numbers of more than
+    ``MAX_NUMBER_DIGITS`` digits or an exponent beyond ``MAX_EXPONENT`` (checked before any
+    Fraction is made)."""
     if isinstance(value, Fraction):
         return value
+    if isinstance(value, bool):
+        raise ValueError("a truth value is not a number")
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
         return Fraction(repr(value))
-    return Fraction(value)
+    if isinstance(value, int):
+        if value.bit_length() > 4 * MAX_NUMBER_DIGITS:
+            raise ValueError("a number with too many digits")
+        return Fraction(value)
+    if isinstance(value, str):
+        m = _NUMBER_TEXT.match(value)
+        if (not m and not _FRACTION_TEXT.match(value)) or sum(c.isdigit() for c in value) > \
+                MAX_NUMBER_DIGITS or (m and m.group(1) and abs(int(m.group(1))) > MAX_EXPONENT):
+            raise ValueError(f"not a number of at most {MAX_NUMBER_DIGITS} digits and an "
+                             f"exponent within +/-{MAX_EXPONENT}")
+        return Fraction(value.replace(" ", ""))
+    raise TypeError(f"not a number: {type(value).__name__}")
 
 
 def qpm_of(bpm, beat_unit: Fraction = QUARTER) -> Fraction:
@@ -107,11 +135,13 @@ class TempoMap:
             qpm = (qb - qa) * 60 / (tb - ta)
             changes = list(changes) + [(qz, (qz - qy) * 60 / (tz - ty))]
         self.pieces = self._tempo_pieces(qpm, changes, ramps)
+        self._starts = [p.q0 for p in self.pieces]       # a shift moves times, not starts
+        self._start_times = None
         if reference is not None and not anchors:
             self._shift_to(to_fraction(reference[0]), to_fraction(reference[1]))
-        self._starts = [p.q0 for p in self.pieces]
         # measured anchors: (quarters, seconds, tempo-map seconds)
         self.anchors = [(q, t, self._tempo_time(q)) for q, t in anchors]
+        self._anchor_axes = ([a[0] for a in self.anchors], [a[1] for a in self.anchors])
 
     # -- construction --------------------------------------------------------------------
     def _tempo_pieces(self, qpm, changes, ramps) -> list[_Piece]:
@@ -146,7 +176,7 @@ class TempoMap:
         return pieces
 
     def _piece_index(self, q) -> int:
-        return max(0, bisect.bisect_right([p.q0 for p in self.pieces], q) - 1)
+        return max(0, bisect.bisect_right(self._starts, q) - 1)
 
     def _anchor_span(self, value, index: int):
         """The two anchors around ``value`` (index 0: quarters, 1: seconds), or one at an end."""
@@ -155,19 +185,22 @@ class TempoMap:
             return anchors[0], None
         if value >= anchors[-1][index]:
             return anchors[-1], None
-        i = bisect.bisect_right([a[index] for a in anchors], value) - 1
+        i = bisect.bisect_right(self._anchor_axes[index], value) - 1
         return anchors[i], anchors[i + 1]
 
     def _shift_to(self, q, t) -> None:
         delta = t - self.pieces[self._piece_index(q)].time(q)
         self.pieces = [_Piece(p.q0, p.qa, p.ta + delta, p.qpm, p.slope) for p in self.pieces]
+        self._start_times = None
 
     def _tempo_time(self, q):
         return self.pieces[self._piece_index(q)].time(q)
 
     def _tempo_quarters(self, t):
-        times = [p.time(p.q0) if p.q0 != -math.inf else -math.inf for p in self.pieces]
-        return self.pieces[max(0, bisect.bisect_right(times, t) - 1)].quarters(t)
+        if self._start_times is None:
+            self._start_times = [p.time(p.q0) if p.q0 != -math.inf else -math.inf
+                                 for p in self.pieces]
+        return self.pieces[max(0, bisect.bisect_right(self._start_times, t) - 1)].quarters(t)
 
     # -- conversions ---------------------------------------------------------------------
     def position_to_quarters(self, bar: int, beat) -> Fraction:

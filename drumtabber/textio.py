@@ -1,12 +1,62 @@
 """Reading user text files: encodings, line ends, binary files."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+from .errors import DrumtabberError
 from .findings import Finding
 
 # Bytes sniffed for NUL characters to call a file binary (git uses the first 8000 bytes).
 BINARY_SNIFF_BYTES = 8000
+# The largest input file read whole (a tab, alignment file, class scheme, config file, model
+# description, MIDI file): a tab site's page is ~15 kB and the Groove MIDI Dataset's longest
+# file ~100 kB, so this is far above any real one, and bounds the memory a wrong file takes.
+MAX_INPUT_BYTES = 16 * 2**20
+
+
+def read_input_bytes(path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    A folder, a device (``/dev/zero``), a FIFO or a socket is never opened (reading one
+    could block or never end), and a larger file is refused: both raise
+    :class:`DrumtabberError` naming the file and what it is.
+    """
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DrumtabberError("no such file", path=path) from None
+    except OSError as exc:
+        raise DrumtabberError(str(exc.strerror or exc), path=path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DrumtabberError("is a folder, not a file", path=path)
+    if not stat.S_ISREG(info.st_mode):
+        raise DrumtabberError("not a regular file (a device, FIFO or socket)", path=path)
+    if info.st_size > limit:
+        raise DrumtabberError(f"larger than {limit // 2**20} MB ({info.st_size:,} bytes): "
+                              "not an input file of this kind", path=path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise DrumtabberError(str(exc.strerror or exc), path=path) from None
+    if len(data) > limit:                                  # it grew while we read it
+        raise DrumtabberError(f"larger than {limit // 2**20} MB", path=path)
+    return data
+
+
+def read_input_text(path, *, limit: int = MAX_INPUT_BYTES) -> str:
+    """A regular UTF-8 text file (a leading byte-order mark dropped); see
+    :func:`read_input_bytes`.  Undecodable text raises :class:`DrumtabberError`."""
+    data = read_input_bytes(path, limit=limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DrumtabberError("not UTF-8 text (first bad byte here)", path=path,
+                              line=line) from None
 
 
 def decode_bytes(data: bytes, *, path: str = "<text>") -> tuple[str | None, list[Finding]]:
@@ -32,11 +82,13 @@ def decode_bytes(data: bytes, *, path: str = "<text>") -> tuple[str | None, list
 
 
 def read_text(path: Path) -> tuple[str | None, list[Finding]]:
-    """Read and decode a text file; a missing or unreadable file gives a DT001 finding."""
+    """Read and decode a text file; a missing, unreadable or irregular file gives a DT001
+    finding (see :func:`read_input_bytes`)."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.strerror or exc}")]
+        data = read_input_bytes(path)
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
+                              f"cannot read file: {exc.message}")]
     return decode_bytes(data, path=str(path))
 
 
@@ -60,3 +112,42 @@ def key_line(lines: list[str], key: str, *, table: str | None = None, index: int
         if setting.match(lines[no - 1]) or (header and header.match(lines[no - 1])):
             return no
     return None
+
+
+def _toml_position(message: str) -> tuple[int, int, str]:
+    import re
+    m = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if not m:
+        m = re.search(r"line (\d+), column (\d+)", message)
+    where = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+    return (*where, re.sub(r"\s*\(at line \d+, column \d+\)", "", message).strip())
+
+
+def parse_toml(text: str, *, path) -> dict:
+    """TOML text as a dict; bad TOML (with its line and column) and nesting too deep for the
+    parser raise :class:`DrumtabberError`."""
+    import tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, column, message = _toml_position(str(exc))
+        raise DrumtabberError(f"not valid TOML: {message}", path=path, line=line,
+                              column=column) from None
+    except RecursionError:
+        raise DrumtabberError("not valid TOML: tables or arrays nested too deeply",
+                              path=path) from None
+
+
+def parse_json(text: str, *, path):
+    """JSON text as Python values; bad JSON (with its line and column) and nesting too deep
+    raise :class:`DrumtabberError`."""
+    import json
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DrumtabberError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno,
+                              column=exc.colno) from None
+    except (RecursionError, ValueError) as exc:      # deep nesting; a 5,000-digit number
+        reason = ("objects or arrays nested too deeply" if isinstance(exc, RecursionError)
+                  else str(exc))
+        raise DrumtabberError(f"not valid JSON: {reason}", path=path) from None

@@ -12,12 +12,13 @@ section).  The song's name is the file's (the seed names songs by their folder).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from drumtabber.alignment.files import Alignment, TableReader, read_tempo_sections
 from drumtabber.components import NoOptions
+from drumtabber.errors import DrumtabberError
 from drumtabber.hookspecs import hookimpl
+from drumtabber.textio import parse_json
 
 __version__ = "0.1.0"
 
@@ -66,10 +67,10 @@ class SeedJsonReader:
 
     def read(self, text: str, *, path: Path, reader: TableReader) -> Alignment | None:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            reader.findings.append(reader.finding("DT201", exc.lineno, f"not valid JSON: "
-                                                  f"{exc.msg}", column=exc.colno))
+            data = parse_json(text, path=path)
+        except DrumtabberError as exc:
+            reader.findings.append(reader.finding("DT201", exc.line or 1, exc.message,
+                                                  column=exc.column or 1))
             return None
         if not isinstance(data, dict):
             reader.error("DT201", 1, "expected a JSON object")

@@ -11,7 +11,7 @@ from ..onset_table import onset_table
 from ..score import Articulation, Score
 from ..tempo import QUARTER, TempoMap, qpm_of
 from ..textio import key_line
-from .files import Alignment, Position, _num
+from .files import BPM_RANGE, Alignment, Position, _num
 
 
 @dataclass
@@ -124,10 +124,13 @@ class _Aligner:
             q0, q1 = self.quarters(ramp.start, "ramp start"), self.quarters(ramp.end, "ramp end")
             if q0 is None or q1 is None:
                 continue
-            if ramp.to_bpm <= 0 or (ramp.from_bpm is not None and ramp.from_bpm <= 0):
+            tempi = [t for t in (ramp.from_bpm, ramp.to_bpm) if t is not None]
+            if any(t <= 0 for t in tempi) or not all(BPM_RANGE[0] <= t <= BPM_RANGE[1]
+                                                     for t in tempi):
                 start = _num(ramp.from_bpm) if ramp.from_bpm is not None else "current"
-                self.add(ramp.end.line, "DT205", f"ramp reaches 0 BPM or below ({start} -> "
-                         f"{_num(ramp.to_bpm)})")
+                what = ("reaches 0 BPM or below" if any(t <= 0 for t in tempi) else
+                        f"leaves {BPM_RANGE[0]}-{BPM_RANGE[1]} BPM")
+                self.add(ramp.end.line, "DT205", f"ramp {what} ({start} -> {_num(ramp.to_bpm)})")
                 continue
             if q1 <= q0:
                 self.add(ramp.end.line, "DT201", "ramp must end after it starts")
@@ -201,10 +204,13 @@ def align(a: Alignment, score: Score) -> AlignResult:
     try:
         tempo_map = TempoMap(score.bars, qpm=base, reference=reference, changes=changes,
                              ramps=resolved, anchors=anchors, offset_s=a.offset_s)
+        onsets = onset_rows(score, tempo_map)
     except AlignmentError as exc:
         s.add(1, exc.code or "DT201", exc.message)
         return AlignResult(None, empty, s.findings)
-    onsets = onset_rows(score, tempo_map)
+    except (ValueError, OverflowError, ZeroDivisionError) as exc:   # extreme but valid values
+        s.add(1, "DT201", f"the tempo map cannot be computed from these values: {exc}")
+        return AlignResult(None, empty, s.findings)
     if len(onsets) and onsets["time"].iloc[0] < 0:
         s.add(1, "DT207", f"first onset at {onsets['time'].iloc[0]:.3f} s is before the start "
               "of the recording: check first_note_s, anchors and offset_s")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -26,13 +25,26 @@ from pathlib import Path
 from ..findings import Finding
 from ..score import Meter
 from ..tempo import QUARTER, to_fraction
-from ..textio import key_line
+from ..errors import DrumtabberError
+from ..textio import key_line, parse_toml, read_input_text
 
 # The core's own alignment files; reader plugins add their suffixes (alignment_suffixes).
 TOML_SUFFIX = ".toml"
 
 # Tempi outside this range (beats per minute) are typing errors, not music.
 BPM_RANGE = (1, 2000)
+# No time (s), beat, bar offset or cell count of a song is larger than this (~115 days).
+MAX_MAGNITUDE = 10**7
+
+
+def shown(value, width: int = 60) -> str:
+    """A value as a finding shows it: its repr, cut to ``width`` characters (a huge number or
+    a long string must not flood the message, nor fail to print)."""
+    try:
+        text = repr(value)
+    except ValueError:                       # an int too long to print
+        text = "a number of more than 4,300 digits"
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 _BEAT_UNITS = {"whole": Fraction(1), "half": Fraction(1, 2), "quarter": Fraction(1, 4),
                "eighth": Fraction(1, 8), "sixteenth": Fraction(1, 16),
@@ -122,10 +134,20 @@ class TableReader:
         self.path = path
         self.lines = text.splitlines()
         self.findings: list[Finding] = []
+        self._headers: dict[str, list[int]] = {}
 
     def line(self, key: str, table: str | None = None, index: int = 0) -> int:
         """Line of ``key`` (in the ``index``-th ``[table]``), or of that table's header."""
-        found = key_line(self.lines, key, table=table, index=index)
+        start = 1
+        if table:
+            headers = self._headers.get(table)
+            if headers is None:             # once per table: a file of 5,000 entries stays fast
+                pattern = re.compile(rf"\s*\[+\s*{re.escape(table)}\s*\]+")
+                headers = [no for no, text in enumerate(self.lines, 1) if pattern.match(text)]
+                self._headers[table] = headers
+            if index < len(headers):
+                start = headers[index]
+        found = key_line(self.lines, key, start=start)
         if found is None and table:
             found = key_line(self.lines, table)
         return found or 1
@@ -146,17 +168,19 @@ class TableReader:
         value = table[key]
         try:
             if kind == "fraction":
-                if isinstance(value, bool):
+                number = to_fraction(value)
+                if abs(number) > MAX_MAGNITUDE:
                     raise ValueError
-                return to_fraction(value) if not isinstance(value, str) else Fraction(value)
+                return number
             if kind in ("positive", "bpm"):
-                number = to_fraction(value) if not isinstance(value, bool) else None
-                if number is None or number <= 0 or (kind == "bpm" and not
-                                                     BPM_RANGE[0] <= number <= BPM_RANGE[1]):
+                number = to_fraction(value)
+                if number <= 0 or number > MAX_MAGNITUDE or (
+                        kind == "bpm" and not BPM_RANGE[0] <= number <= BPM_RANGE[1]):
                     raise ValueError
                 return number
             if kind == "bar":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                if isinstance(value, bool) or not isinstance(value, int) or not \
+                        1 <= value <= MAX_MAGNITUDE:
                     raise ValueError
                 return value
             if kind == "unit":
@@ -172,13 +196,14 @@ class TableReader:
                     raise ValueError
                 return value
         except (ValueError, ZeroDivisionError, TypeError):
-            expected = {"fraction": "a number or a fraction such as \"7/3\"",
+            expected = {"fraction": f"a number or a fraction such as \"7/3\" (at most "
+                                    f"{MAX_MAGNITUDE:.0e} either way)",
                         "positive": "a number above 0", "bar": "a bar number from 1",
                         "bpm": f"a tempo from {BPM_RANGE[0]} to {BPM_RANGE[1]} BPM",
                         "unit": "a note value such as \"1/4\", \"3/8\" or \"quarter\"",
                         "meter": "a meter such as \"7/8\"", "str": "a string",
                         "bool": "true or false"}[kind]
-            self.error("DT201", line, f"{where}{key}: expected {expected}, found {value!r}")
+            self.error("DT201", line, f"{where}{key}: expected {expected}, found {shown(value)}")
             return default
         raise AssertionError(kind)
 
@@ -194,8 +219,8 @@ def _beat_unit(value) -> Fraction:
         return _BEAT_UNITS[value.strip().lower()]
     if isinstance(value, bool):
         raise ValueError
-    unit = Fraction(value) if isinstance(value, str) else to_fraction(value)
-    if unit <= 0:
+    unit = to_fraction(value)
+    if not 0 < unit <= 64:              # a note value: at most 64 whole notes
         raise ValueError
     return unit
 
@@ -224,9 +249,10 @@ def load_alignment(path: Path, manager=None) -> tuple[Alignment | None, list[Fin
     findings; the alignment is None when the file could not be read at all."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read alignment file: {exc}")]
+        text = read_input_text(path)
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
+                              f"cannot read alignment file: {exc.message}")]
     reader = TableReader(path, text)
     if path.suffix.lower() != TOML_SUFFIX:
         if manager is None:
@@ -240,11 +266,9 @@ def load_alignment(path: Path, manager=None) -> tuple[Alignment | None, list[Fin
                                   f"one of {', '.join(alignment_suffixes(manager))}")]
         return component.read(text, path=path, reader=reader), reader.findings
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+), column (\d+)", str(exc))
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        return None, [Finding(str(path), line, col, "DT201", f"not valid TOML: {exc}")]
+        data = parse_toml(text, path=path)
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), exc.line or 1, exc.column or 1, "DT201", exc.message)]
     return _from_toml(data, path, reader), reader.findings
 
 
@@ -348,13 +372,19 @@ def read_tempo_sections(r: TableReader, value, line: int) -> list[TempoSection]:
         r.error("DT201", line, "tempo_sections: expected a list of [cells, bpm] pairs")
         return out
     for item in value:
-        if (not isinstance(item, (list, tuple)) or len(item) != 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item)
-                or item[0] < 0 or item[1] <= 0):
-            r.error("DT201", line, f"tempo_sections: expected [cells, bpm] with cells >= 0 and "
-                    f"bpm > 0, found {item!r}")
+        try:
+            cells, bpm = item
+            if isinstance(cells, bool) or not isinstance(cells, (int, float)) or \
+                    cells != int(cells) or not 0 <= cells <= MAX_MAGNITUDE:
+                raise ValueError
+            bpm = to_fraction(bpm)
+            if not BPM_RANGE[0] <= bpm <= BPM_RANGE[1]:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            r.error("DT201", line, f"tempo_sections: expected [cells, bpm] with whole cells >= 0 "
+                    f"and a bpm from {BPM_RANGE[0]} to {BPM_RANGE[1]}, found {shown(item)}")
             continue
-        out.append(TempoSection(int(item[0]), to_fraction(item[1]), line))
+        out.append(TempoSection(int(cells), bpm, line))
     return out
 
 

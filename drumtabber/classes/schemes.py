@@ -4,14 +4,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..components import NoOptions
 from ..findings import Finding, has_errors
 from ..score import Articulation, Instrument
-from ..textio import key_line
+from ..errors import DrumtabberError
+from ..textio import key_line, parse_toml, read_input_text
 from .maps import FAMILIES, SchemeFinding
 
 @dataclass(frozen=True)
@@ -64,7 +64,6 @@ class TomlClassMap:
 _TOP_KEYS = {"name", "description", "classes", "drop"}
 _RULE_KEYS = {"instruments", "families", "articulations", "not_articulations"}
 _DROP_KEYS = {"instruments", "families", "articulations"}
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def parse_instrument(value) -> Instrument:
@@ -172,11 +171,9 @@ def parse_scheme(text: str, *, path: Path | str = "<scheme>") -> tuple[TomlClass
     path = Path(path)
     r = _SchemeReader(path, text)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_POSITION.search(str(exc))
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        r.add("DT301", line, f"not valid TOML: {_TOML_POSITION.sub('', str(exc)).strip()}", col)
+        data = parse_toml(text, path=path)
+    except DrumtabberError as exc:
+        r.add("DT301", exc.line or 1, exc.message, exc.column or 1)
         return None, r.findings
     for key in data:
         if key not in _TOP_KEYS:
@@ -264,10 +261,10 @@ def load_scheme_file(path: Path | str) -> tuple[TomlClassMap | None, list[Findin
     """Read and validate a user scheme file; see :func:`parse_scheme`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read class scheme: {reason}")]
+        text = read_input_text(path)
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
+                              f"cannot read class scheme: {exc.message}")]
     return parse_scheme(text, path=path)
 
 

@@ -20,6 +20,7 @@ from ..audio.io import resample
 from ..classes import parse_scheme
 from ..errors import ConfigError, DrumtabberError
 from ..score import VELOCITY_NORMAL, Instrument
+from ..textio import parse_json, read_input_text
 
 FORMAT = "drumtabber-onset-model"
 FORMAT_VERSION = 1
@@ -89,9 +90,10 @@ def load_onset_model(path, manager) -> OnsetModel:
     if not meta_path.is_file():
         raise DrumtabberError(f"no onset model here: expected a folder with {META}", path=path)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DrumtabberError(f"not a model description (JSON): {exc}", path=meta_path) from None
+        meta = parse_json(read_input_text(meta_path), path=meta_path)
+    except DrumtabberError as exc:
+        raise DrumtabberError(f"not a model description (JSON): {exc.message}", path=meta_path,
+                              line=exc.line) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DrumtabberError(f"not a drumtabber onset model: expected \"format\": \"{FORMAT}\"",
                               path=meta_path)

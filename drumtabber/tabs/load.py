@@ -11,7 +11,7 @@ from ..components import ParseHints, ParseResult, build_options
 from ..errors import DrumtabberError
 from ..findings import Finding
 from ..score import Score
-from ..textio import read_text
+from ..textio import read_input_bytes, read_text
 
 # File name endings read when a folder is given (a parser may add its own via ``suffixes``).
 TAB_SUFFIXES = (".txt", ".tab")
@@ -89,9 +89,9 @@ def _binary_parser(path: Path, manager, parser_name: str | None):
 
 def _read_bytes(path: Path) -> tuple[bytes | None, list[Finding]]:
     try:
-        return Path(path).read_bytes(), []
-    except OSError as exc:
-        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.strerror or exc}")]
+        return read_input_bytes(path), []
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), 1, 1, "DT001", f"cannot read file: {exc.message}")]
 
 
 

@@ -16,34 +16,43 @@ BINARY_SNIFF_BYTES = 8000
 MAX_INPUT_BYTES = 16 * 2**20
 
 
+def input_file_problem(path, *, limit: int = MAX_INPUT_BYTES) -> str | None:
+    """Why ``path`` cannot be read as an input file ("is a folder, not a file", "is not a
+    regular file ...", "is larger than ..."), or None when it can."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device, FIFO or socket)"
+    if info.st_size > limit:
+        return (f"is larger than {limit // 2**20} MB ({info.st_size:,} bytes): not an input "
+                "file of this kind")
+    return None
+
+
 def read_input_bytes(path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes.
 
     A folder, a device (``/dev/zero``), a FIFO or a socket is never opened (reading one
     could block or never end), and a larger file is refused: both raise
-    :class:`DrumtabberError` naming the file and what it is.
+    :class:`DrumtabberError` naming the file and what it is (:func:`input_file_problem`).
     """
     path = Path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise DrumtabberError("no such file", path=path) from None
-    except OSError as exc:
-        raise DrumtabberError(str(exc.strerror or exc), path=path) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DrumtabberError("is a folder, not a file", path=path)
-    if not stat.S_ISREG(info.st_mode):
-        raise DrumtabberError("not a regular file (a device, FIFO or socket)", path=path)
-    if info.st_size > limit:
-        raise DrumtabberError(f"larger than {limit // 2**20} MB ({info.st_size:,} bytes): "
-                              "not an input file of this kind", path=path)
+    problem = input_file_problem(path, limit=limit)
+    if problem:
+        raise DrumtabberError(problem, path=path)
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
         raise DrumtabberError(str(exc.strerror or exc), path=path) from None
     if len(data) > limit:                                  # it grew while we read it
-        raise DrumtabberError(f"larger than {limit // 2**20} MB", path=path)
+        raise DrumtabberError(f"is larger than {limit // 2**20} MB", path=path)
     return data
 
 

@@ -95,11 +95,17 @@ class _Aligner:
                     break
 
     def changes(self) -> list:
-        out = []
+        out, seen = [], {}
         for change in self.a.changes:
             q = self.quarters(change.at, "tempo change")
-            if q is not None:
-                out.append((q, qpm_of(change.bpm, change.beat_unit)))
+            if q is None:
+                continue
+            if q in seen:
+                self.add(change.at.line, "DT201", f"two tempo changes at bar {change.at.bar} "
+                         f"beat {change.at.beat} (lines {seen[q]} and {change.at.line})")
+                continue
+            seen[q] = change.at.line
+            out.append((q, qpm_of(change.bpm, change.beat_unit)))
         sections = self.a.tempo_sections
         start = first_note_cell(self.score) if sections else None
         if sections and start:           # the seed counts its first section from there

@@ -207,6 +207,15 @@ class TableReader:
             return default
         raise AssertionError(kind)
 
+    def table(self, data: dict, key: str) -> dict:
+        """The table ``[key]`` of ``data`` ({} when absent); anything else there is a finding."""
+        value = data.get(key, {})
+        if isinstance(value, dict):
+            return value
+        self.error("DT201", self.line(key), f"{key}: expected a table [{key}], found "
+                   f"{shown(value)}")
+        return {}
+
     def unknown(self, table: dict, allowed: set, where: str, table_name=None, index=0):
         for key in table:
             if key not in allowed:
@@ -280,17 +289,14 @@ def _from_toml(data: dict, path: Path, r: TableReader) -> Alignment:
     a.tab = (path.parent / tab) if tab else None
     a.song = r.get(data, "song", "str", default="") or ""
     a.parser = r.get(data, "parser", "str")
-    audio = data.get("audio", {})
-    if isinstance(audio, dict):
+    audio = r.table(data, "audio")
+    if audio:
         r.unknown(audio, {"file", "duration_s", "sha256"}, "audio.", "audio")
         a.audio_file = r.get(audio, "file", "str", where="audio.")
         duration = r.get(audio, "duration_s", "positive", where="audio.")
         a.duration_s = float(duration) if duration is not None else None
         a.sha256 = r.get(audio, "sha256", "str", where="audio.")
-    tempo = data.get("tempo", {})
-    if not isinstance(tempo, dict):
-        r.error("DT201", r.line("tempo"), "tempo: expected a table [tempo]")
-        tempo = {}
+    tempo = r.table(data, "tempo")
     r.unknown(tempo, {"bpm", "beat_unit", "first_note_s", "anchor", "offset_s", "change",
                       "ramp"}, "tempo.", "tempo")
     a.bpm = r.get(tempo, "bpm", "bpm", where="tempo.")
@@ -343,11 +349,15 @@ def _from_toml(data: dict, path: Path, r: TableReader) -> Alignment:
         meter = r.get(item, "meter", "meter", where="meter.", required=True, line=line)
         if bar and meter:
             a.meters.append(MeterChange(Position(bar, Fraction(0), line), meter))
-    labels = data.get("labels", {})
-    if isinstance(labels, dict):
-        a.labels = {str(k): str(v) for k, v in labels.items()}
-    seed = data.get("seed", {})
-    if isinstance(seed, dict):
+    labels = r.table(data, "labels")
+    for label, words in labels.items():
+        if isinstance(words, str) and words.strip():
+            a.labels[str(label)] = words
+        else:
+            r.error("DT201", r.line(str(label), "labels"), f"labels.{label}: expected the "
+                    f"instrument in words (a string such as \"china\"), found {shown(words)}")
+    seed = r.table(data, "seed")
+    if seed:
         r.unknown(seed, {"tempo_sections", "triplets"}, "seed.", "seed")
         a.triplets = r.get(seed, "triplets", "bool", where="seed.")
         a.tempo_sections = read_tempo_sections(r, seed.get("tempo_sections", []),

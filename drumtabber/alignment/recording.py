@@ -4,14 +4,24 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..audio.io import audio_duration
+from ..audio.io import MAX_RECORDING_BYTES, audio_duration
 from ..errors import DrumtabberError
 from ..findings import Finding
+from ..textio import input_file_problem
 from .files import Alignment
 
 # A recording whose length differs from the alignment file's duration_s by more than this is
 # reported (container padding and decoder delay stay well under it).
 DURATION_TOLERANCE_S = 0.5
+
+
+def file_sha256(path, *, chunk: int = 2**20) -> str:
+    """The SHA-256 of a file, read in ``chunk``-byte pieces (memory stays bounded)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def find_audio(a: Alignment, audio_dir: Path) -> Path | None:
@@ -40,8 +50,11 @@ def check_audio(a: Alignment, onsets, audio_dir: Path) -> list[Finding]:
     if path is None:
         return [Finding(str(a.path), line, 1, "DT208",
                         f"recording {a.audio_file!r} not found under {audio_dir}")]
+    problem = input_file_problem(path, limit=MAX_RECORDING_BYTES)
+    if problem:
+        return [Finding(str(a.path), line, 1, "DT208", f"the recording {path} {problem}")]
     if a.sha256:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         if digest.lower() != a.sha256.lower():
             findings.append(Finding(str(a.path), line, 1, "DT209",
                                     f"{path.name}: sha256 is {digest}, the alignment file says "

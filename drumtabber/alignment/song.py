@@ -16,6 +16,7 @@ from ..findings import Finding, has_errors
 from ..score import Score
 from ..tabs import load_tab
 from ..tempo import TempoMap
+from ..textio import input_file_problem
 from .align import align, tab_key_line
 from .files import Alignment, load_alignment
 from .recording import check_audio, find_audio
@@ -89,9 +90,13 @@ def load_song(path, manager, *, audio_dir: Path | None = None, settings: dict | 
         if a.first_note_s is None and a.anchor is None:
             a.first_note_s = Fraction(0)
     where = str(a.path)
-    if a.tab is None or not a.tab.is_file():
+    if a.tab is None or not a.tab.exists():
         return None, findings + [Finding(where, tab_key_line(a), 1, "DT202",
                                          f"tab file not found: {a.tab}")]
+    problem = input_file_problem(a.tab)
+    if problem:
+        return None, findings + [Finding(where, tab_key_line(a), 1, "DT202",
+                                         f"the tab {a.tab} {problem}")]
     parsers = manager.registry("tab_parser").names()
     if a.parser is not None and a.parser not in parsers:
         return None, findings + [Finding(where, 1, 1, "DT201", f"unknown parser {a.parser!r}; "

@@ -6,8 +6,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DrumtabberError
+from ..textio import input_file_problem
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+# The largest recording read: 4 GB holds over 3 hours of 44.1 kHz stereo float32, far longer
+# than any song, and keeps a device or a runaway file from being hashed or decoded for ever.
+MAX_RECORDING_BYTES = 4 * 2**30
 
 
 class AudioError(DrumtabberError):
@@ -35,18 +39,27 @@ def load_audio(path, *, sample_rate: int | None = None, mono: bool = True
     import soundfile
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise AudioError("audio file not found", path=path)
+    problem = input_file_problem(path, limit=MAX_RECORDING_BYTES)
+    if problem:
+        raise AudioError(f"the audio file {problem}", path=path)
     if path.suffix.lower() not in AUDIO_SUFFIXES:
         raise AudioError(f"unsupported audio format {path.suffix!r}; expected one of "
                          f"{', '.join(AUDIO_SUFFIXES)}", path=path)
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise AudioError(f"cannot decode audio (corrupt or not {path.suffix[1:]}): {exc}",
+        reason = str(exc)
+        if "not a regular file" in reason or "does not exist" in reason:
+            reason = "libsndfile does not recognise the data"   # its message for bad data
+        raise AudioError(f"cannot decode audio (corrupt or not {path.suffix[1:]}): {reason}",
                          path=path) from None
     if data.size == 0:
         raise AudioError("audio file holds no samples", path=path)
+    if not np.all(np.isfinite(data)):
+        raise AudioError("audio holds samples that are not finite numbers (NaN or infinity)",
+                         path=path)
     samples = data.T                      # (channels, n)
     if mono:
         samples = samples.mean(axis=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from .components import coerce_value
@@ -26,6 +27,22 @@ class Setting:
     type: str            # "str", "int", "float", "bool", "Path"
     default: object
     help: str
+    check: Callable | None = None       # a value is accepted when this says True ...
+    expected: str = ""                  # ... else the error says what was expected
+
+
+def _within(low, high):
+    """A range check that also refuses NaN (NaN compares false)."""
+    return lambda v: low <= v <= high
+
+
+# Ranges of the numeric settings: wide enough for any real use, narrow enough that a typing
+# error (a negative hop, a NaN, a 10^9 Hz rate) is caught where it is written.
+_RATE = (_within(1000, 384000), "a sample rate from 1000 to 384000 Hz")
+_SAMPLES = (_within(1, 2**20), "a number of samples from 1 to 1048576")
+_BANDS = (_within(1, 4096), "a number of bands from 1 to 4096")
+_HZ = (_within(0.0, 192000.0), "a frequency from 0 to 192000 Hz")
+_COUNT = (_within(1, 10**6), "a number from 1 to 1000000")
 
 
 # The seed project's feature settings (250 mel bands, 2048-sample window, hop 441 at 44.1 kHz
@@ -37,19 +54,20 @@ SETTINGS = {s.key: s for s in [
     Setting("plugins_dir", "Path", "", "extra folder of plugin .py files (empty: none)"),
     Setting("default_meter", "str", "4/4", "meter of tab bars when a file names none"),
     Setting("features.kind", "str", "mel", "mel (librosa) or logfilt (madmom, log-spaced bands)"),
-    Setting("features.sample_rate", "int", 44100, "audio sample rate in Hz"),
-    Setting("features.n_fft", "int", 2048, "STFT window length in samples"),
-    Setting("features.hop_length", "int", 441, "hop between frames in samples"),
-    Setting("features.n_mels", "int", 250, "mel bands"),
-    Setting("features.fmin", "float", 20.0, "lowest frequency in Hz"),
-    Setting("features.fmax", "float", 20000.0, "highest frequency in Hz"),
-    Setting("features.bands_per_octave", "int", 12, "bands per octave of logfilt features"),
+    Setting("features.sample_rate", "int", 44100, "audio sample rate in Hz", *_RATE),
+    Setting("features.n_fft", "int", 2048, "STFT window length in samples", *_SAMPLES),
+    Setting("features.hop_length", "int", 441, "hop between frames in samples", *_SAMPLES),
+    Setting("features.n_mels", "int", 250, "mel bands", *_BANDS),
+    Setting("features.fmin", "float", 20.0, "lowest frequency in Hz", *_HZ),
+    Setting("features.fmax", "float", 20000.0, "highest frequency in Hz", *_HZ),
+    Setting("features.bands_per_octave", "int", 12, "bands per octave of logfilt features",
+            *_BANDS),
     Setting("features.diff", "bool", False, "append the positive first-order difference"),
     Setting("classes.scheme", "str", "drumtabber", "class-mapping scheme name"),
     Setting("training.backend", "str", "keras-cnn", "model backend name (train-onsets --backend)"),
     Setting("training.classes", "str", "onsets", "class scheme of trained onset models (a TOML scheme)"),
-    Setting("training.epochs", "int", 50, "training epochs"),
-    Setting("training.batch_size", "int", 32, "training batch size"),
+    Setting("training.epochs", "int", 50, "training epochs", *_COUNT),
+    Setting("training.batch_size", "int", 32, "training batch size", *_COUNT),
 ]}
 
 
@@ -71,10 +89,22 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
             return own, _load_toml(own)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            table = _load_toml(pyproject).get("tool", {}).get("drumtabber")
+            table = _tool_table(pyproject, _load_toml(pyproject))
             if table is not None:
                 return pyproject, table
     return None
+
+
+def _tool_table(path: Path, data: dict) -> dict | None:
+    """``[tool.drumtabber]`` of a pyproject.toml (None when absent); a ``tool`` or
+    ``tool.drumtabber`` that is not a table is a ConfigError naming the file and line."""
+    tool = data.get("tool", {})
+    table = tool.get("drumtabber") if isinstance(tool, dict) else None
+    if not isinstance(tool, dict) or ("drumtabber" in tool and not isinstance(table, dict)):
+        key = "drumtabber" if isinstance(tool, dict) else "tool"
+        raise ConfigError(f"{'tool.drumtabber' if key == 'drumtabber' else 'tool'}: expected a "
+                          "table", path=path, line=_line_of(path, key))
+    return table
 
 
 def _load_toml(path: Path) -> dict:
@@ -109,7 +139,7 @@ class Config:
                 raise ConfigError("config file not found", path=config_file)
             table = _load_toml(config_file)
             if config_file.name == "pyproject.toml":
-                table = table.get("tool", {}).get("drumtabber", {})
+                table = _tool_table(config_file, table) or {}
             found = (config_file, table)
         else:
             found = find_config_file(cwd)
@@ -142,6 +172,9 @@ class Config:
             raise ConfigError(exc.message, path=error_path, line=error_line) from None
         if setting.type == "Path" and not value.is_absolute():
             value = base / value
+        if setting.check is not None and not setting.check(value):
+            raise ConfigError(f"{key}: expected {setting.expected}, found {value!r}",
+                              path=error_path, line=error_line)
         if key == "default_meter":
             from .score import Meter
             try:

@@ -30,11 +30,11 @@ time before humanising), ``key`` and ``tick`` (int64, the kit's MIDI key and the
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DrumtabberError
+from .outputs import output_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,25 +128,20 @@ def format_table(frame, columns: list[str], fmt: str, *, float_format: str | Non
 
 def write_table(frame, path, columns: list[str] | None = None, *,
                 float_format: str | None = None) -> Path:
-    """Write a table as .csv, .json or .parquet (by the file's ending), under a temporary
-    name beside it that is renamed when complete."""
+    """Write a table as .csv, .json or .parquet (by the file's ending), complete or not at all
+    (:func:`drumtabber.outputs.output_files`)."""
     path = Path(path)
     fmt = TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DrumtabberError(f"a table file ends in {', '.join(TABLE_FORMATS)}", path=path)
     columns = [c for c in (columns or list(frame.columns)) if c in frame.columns]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
-    try:
+    with output_files(path) as (partial,):
         if fmt == "parquet":
             plain = frame[[c for c in columns if _dtype(c) != "object"]]
             plain.to_parquet(partial, index=False)
         else:
             partial.write_text(format_table(frame, columns, fmt, float_format=float_format),
                                encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

@@ -96,7 +96,7 @@ class PluginManager:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 module = ep.load()
-            except Exception as exc:  # a broken third-party plugin must not kill the CLI
+            except (Exception, SystemExit) as exc:  # a broken plugin must not kill the CLI
                 raise PluginError(f"cannot load plugin {ep.name!r} (entry point {ep.value}): "
                                   f"{type(exc).__name__}: {exc}") from exc
             if self.pm.get_plugin(ep.name) is module:     # the same package seen twice on the path
@@ -119,7 +119,7 @@ class PluginManager:
             try:
                 sys.modules[module_name] = module
                 spec.loader.exec_module(module)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:        # sys.exit() at import included
                 sys.modules.pop(module_name, None)
                 raise PluginError(f"cannot load plugin file: {type(exc).__name__}: {exc}",
                                   path=path) from exc
@@ -130,6 +130,9 @@ class PluginManager:
         """Register a plugin object (module or instance) under ``name``."""
         try:
             self.pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as exc:    # a hook misnamed or with a wrong argument
+            raise PluginError(f"plugin {name!r} (from {source}) does not fit drumtabber's "
+                              f"hooks: {exc}") from None
         except ValueError as exc:
             previous = self._sources.get(name, ("?", "?"))[0]
             raise PluginError(f"two plugins are named {name!r}: one from {previous}, "
@@ -150,7 +153,15 @@ class PluginManager:
             for kind, hook_name in KINDS.items():
                 registry = Registry(kind)
                 for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-                    impl.function(register=lambda c, _p=impl.plugin_name, _r=registry: _r.add(c, _p))
+                    try:
+                        impl.function(register=lambda c, _p=impl.plugin_name, _r=registry:
+                                      _r.add(c, _p))
+                    except PluginError:
+                        raise
+                    except (Exception, SystemExit) as exc:
+                        source = self._sources.get(impl.plugin_name, ("?", "?"))[0]
+                        raise PluginError(f"plugin {impl.plugin_name!r} (from {source}) failed "
+                                          f"in {hook_name}: {type(exc).__name__}: {exc}") from None
                 registries[kind] = registry
             self._registries = registries
         return self._registries
@@ -169,7 +180,29 @@ class PluginManager:
         return self.get("tab_parser", name)
 
     def add_commands(self, app) -> None:
-        self.pm.hook.register_commands(app=app)
+        """Let each plugin add its commands; a plugin command named like an existing one is
+        an error naming the plugin (it would silently replace the other)."""
+        for impl in self.pm.hook.register_commands.get_hookimpls():
+            before = {self._command_name(c) for c in app.registered_commands}
+            count = len(app.registered_commands)
+            try:
+                impl.function(app=app)
+            except (Exception, SystemExit) as exc:
+                source = self._sources.get(impl.plugin_name, ("?", "?"))[0]
+                raise PluginError(f"plugin {impl.plugin_name!r} (from {source}) failed in "
+                                  f"register_commands: {type(exc).__name__}: {exc}") from None
+            added = [self._command_name(c) for c in app.registered_commands[count:]]
+            clash = sorted(set(a for a in added if a in before) |
+                           {a for a in added if added.count(a) > 1})
+            if clash:
+                source = self._sources.get(impl.plugin_name, ("?", "?"))[0]
+                del app.registered_commands[count:]
+                raise PluginError(f"plugin {impl.plugin_name!r} (from {source}) adds the command "
+                                  f"{', '.join(clash)}, which already exists")
+
+    @staticmethod
+    def _command_name(command) -> str:
+        return command.name or command.callback.__name__.replace("_", "-")
 
     def plugin_infos(self) -> list[PluginInfo]:
         regs = self.registries

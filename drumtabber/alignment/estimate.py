@@ -102,20 +102,26 @@ def estimate_song(song, samples: np.ndarray, sample_rate: int):
 
 
 def with_estimate(text: str, alignment, est: TempoEstimate, target) -> str:
-    """An alignment file's TOML text (empty: a new file) with [tempo] bpm and first_note_s
-    set to the estimate, its tab path relative to ``target``'s folder."""
+    """An alignment file's TOML text (empty: a new file) with the estimated tempo: [tempo]
+    ``bpm`` (quarter notes per minute, so its ``beat_unit`` goes) and ``first_note_s`` (an
+    anchor it replaces goes), the tab's path made relative to ``target``'s folder.  The
+    file's structure, comments and other tables (tempo changes, meters) are kept."""
     import os
-    import re
-    lines = [f"# tempo estimated by `drumtabber-data align --auto` "
-             f"(confidence {est.confidence:.2f})"]
-    rel = os.path.relpath(alignment.tab, os.path.dirname(os.path.abspath(target)))
-    if not text:
-        text = f'tab = "{rel}"\n[audio]\nfile = "{alignment.audio_file}"\n[tempo]\n'
-    text = re.sub(r'(?m)^(\s*tab\s*=\s*).*$', lambda m: m.group(1) + f'"{rel}"', text, count=1)
-    body = re.sub(r"(?m)^\s*(bpm|first_note_s|beat_unit)\s*=.*\n?", "", text)
-    if not re.search(r"(?m)^\[tempo\]", body):
-        body += "\n[tempo]\n"
-    body = re.sub(r"(?m)^\[tempo\]\s*$",
-                  f"[tempo]\nbpm = {est.bpm:.3f}\nfirst_note_s = {est.first_note_s:.4f}", body,
-                  count=1)
-    return "\n".join(lines) + "\n" + body.rstrip("\n") + "\n"
+
+    import tomlkit
+    doc = tomlkit.parse(text) if text.strip() else tomlkit.document()
+    doc["tab"] = os.path.relpath(alignment.tab, os.path.dirname(os.path.abspath(target)))
+    if not text.strip() and alignment.audio_file:
+        doc["audio"] = {"file": alignment.audio_file}
+    tempo = doc.get("tempo")
+    if tempo is None:
+        tempo = tomlkit.table()
+        doc["tempo"] = tempo
+    for key in ("beat_unit", "anchor"):
+        if key in tempo:
+            del tempo[key]
+    tempo["bpm"] = round(est.bpm, 3)
+    tempo["first_note_s"] = round(est.first_note_s, 4)
+    tempo["bpm"].comment(f"estimated by `drumtabber-data align --auto` (confidence "
+                         f"{est.confidence:.2f})")
+    return tomlkit.dumps(doc)

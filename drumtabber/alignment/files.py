@@ -16,7 +16,6 @@ alignment files are 1-based bars in playing order (repeats expanded), as ``show`
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -399,32 +398,67 @@ def read_tempo_sections(r: TableReader, value, line: int) -> list[TempoSection]:
 
 
 def alignment_to_toml(a: Alignment, *, tab_relative_to: Path) -> str:
-    """Our TOML form of an alignment (used by ``import-seed``)."""
+    """Our TOML form of an alignment (used by ``import-seed``), written by a TOML library so
+    that any text (an emoji in a song's name) stays valid TOML."""
     import os
-    lines = [f"# Converted from the seed project's {a.path.name}", ""]
+
+    import tomlkit
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(f"Converted from the seed project's {a.path.name}"))
     if a.song:
-        lines.append(f"song = {json.dumps(a.song)}")
-    rel = os.path.relpath(a.tab, tab_relative_to) if a.tab else ""
-    lines += [f"tab = {json.dumps(rel)}", "", "[audio]"]
-    lines.append(f"file = {json.dumps(a.audio_file)}" if a.audio_file else
-                 "# file = \"...\"      # the recording, looked up under --audio-dir")
-    lines += ["", "[tempo]", f"bpm = {_num(a.bpm)}",
-              f"first_note_s = {_num(a.first_note_s)}   # start of the cell of the first drum note"]
+        doc["song"] = a.song
+    doc["tab"] = os.path.relpath(a.tab, tab_relative_to) if a.tab else ""
+    audio = tomlkit.table()
+    if a.audio_file:
+        audio["file"] = a.audio_file
+    else:
+        audio.add(tomlkit.comment('file = "..."   # the recording, looked up under --audio-dir'))
+    doc["audio"] = audio
+    tempo = tomlkit.table()
+    tempo["bpm"] = toml_number(a.bpm)
+    tempo["first_note_s"] = toml_number(a.first_note_s)
+    tempo["first_note_s"].comment("start of the cell of the first drum note")
+    doc["tempo"] = tempo
     if a.labels:
-        lines += ["", "[labels]   # tab label = instrument, from the seed's tab_char_labels"]
-        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(a.labels.items())]
+        labels = tomlkit.table()
+        labels.add(tomlkit.comment("tab label = instrument, from the seed's tab_char_labels"))
+        for label, words in sorted(a.labels.items()):
+            labels[label] = words
+        doc["labels"] = labels
     if a.tempo_sections or a.triplets is not None:
-        lines += ["", "[seed]"]
+        seed = tomlkit.table()
         if a.triplets is not None:
-            lines.append(f"triplets = {'true' if a.triplets else 'false'}")
+            seed["triplets"] = a.triplets
         if a.tempo_sections:
-            pairs = ", ".join(f"[{t.cells}, {_num(t.bpm)}]" for t in a.tempo_sections)
-            lines.append(f"tempo_sections = [{pairs}]   # [cells in the section, next BPM]")
-    return "\n".join(lines) + "\n"
+            seed["tempo_sections"] = [[t.cells, toml_number(t.bpm)] for t in a.tempo_sections]
+            seed["tempo_sections"].comment("[cells in the section, next BPM]")
+        doc["seed"] = seed
+    return tomlkit.dumps(doc)
+
+
+def toml_number(x):
+    """An exact number as TOML can hold it: an int when whole, else the nearest float."""
+    x = to_fraction(x)
+    return x.numerator if x.denominator == 1 else float(x)
+
+
+def write_alignment(path: Path, text: str, manager=None) -> Path:
+    """Write an alignment file, complete or not at all, after reading it back: text that
+    does not load (or loads with errors) raises DrumtabberError with the findings."""
+    from ..findings import has_errors
+    from ..outputs import output_files
+    path = Path(path)
+    with output_files(path) as (partial,):
+        partial.write_text(text, encoding="utf-8")
+        alignment, findings = load_alignment(partial, manager)
+        if alignment is None or has_errors(findings):
+            raise DrumtabberError("the alignment file written does not load back: " + "; ".join(
+                f"line {f.line}: {f.message}" for f in findings if f.severity.value == "error"),
+                path=path)
+    return path
 
 
 def _num(x) -> str:
-    x = to_fraction(x)
-    return str(x.numerator) if x.denominator == 1 else repr(float(x))
+    return repr(toml_number(x))
 
 

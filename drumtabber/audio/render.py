@@ -60,8 +60,8 @@ class Humanize:
     velocity: float = 0.0
 
     def __post_init__(self):
-        if self.timing_ms < 0 or self.velocity < 0:
-            raise DrumtabberError("humanize: timing_ms and velocity must be 0 or more, found "
+        if not (0 <= self.timing_ms < float("inf") and 0 <= self.velocity < float("inf")):
+            raise DrumtabberError("humanize: timing_ms and velocity must be finite, 0 or more, found "
                                   f"{self.timing_ms:g} and {self.velocity:g}")
 
 

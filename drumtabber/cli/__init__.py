@@ -80,6 +80,18 @@ def check_output(path: Optional[Path], *, suffixes: tuple, force: bool, option: 
         fail(f"{path} exists (use --force to overwrite)")
 
 
+def configured_component(st: State, getter, key: str, given: str | None):
+    """``getter(name)`` for the name given on the command line, else for the setting ``key``;
+    an unknown configured name is wrong usage that names the setting and where it is set."""
+    name = given if given is not None else st.config[key]
+    try:
+        return getter(name)
+    except UnknownComponentError as exc:
+        if given is not None:
+            raise
+        fail(f"{exc.message} (the {key} setting, from {st.config.sources[key]})", 2)
+
+
 def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
     """``KEY=VALUE`` option values as a dict; a malformed one is wrong usage (exit 2)."""
     values = {}

@@ -8,8 +8,10 @@ from typing import Optional
 import typer
 
 from ..alignment import alignment_to_toml, load_alignment, load_song
+from ..alignment.files import write_alignment
 from ..findings import Severity, errors_of
 from ..onset_table import ONSET_COLUMNS, format_table
+from ..textio import read_input_text
 from . import app, check_output, fail, state
 
 # The columns ``align`` prints, in this order.
@@ -84,10 +86,8 @@ def _auto_or_refine(st, alignment_file: Path, audio_dir, *, auto: bool, refine: 
                    f"confidence = {est.confidence:.2f} (best / runner-up correlation), "
                    f"drift = {est.drift_ms_per_min:+.1f} ms/min", err=True)
         if write is not None:
-            text = (alignment_file.read_text(encoding="utf-8")
-                    if alignment_file.suffix == ".toml" else "")
-            write.parent.mkdir(parents=True, exist_ok=True)
-            write.write_text(with_estimate(text, song.alignment, est, write), encoding="utf-8")
+            text = read_input_text(alignment_file) if alignment_file.suffix == ".toml" else ""
+            write_alignment(write, with_estimate(text, song.alignment, est, write), st.manager)
             typer.echo(f"wrote {write}", err=True)
     if refine:
         from ..alignment.refine import refine_onsets
@@ -141,8 +141,7 @@ def import_seed_command(
             failed = True
             continue
         converted.append((target, alignment_to_toml(alignment, tab_relative_to=out)))
-    out.mkdir(parents=True, exist_ok=True)
     for target, text in converted:
-        target.write_text(text, encoding="utf-8")
+        write_alignment(target, text, st.manager)
         typer.echo(str(target))
     raise typer.Exit(1 if failed else 0)

@@ -10,6 +10,7 @@ import typer
 
 from ..alignment import load_song
 from ..findings import errors_of
+from ..outputs import output_files
 from . import app, check_output, fail, state
 
 
@@ -53,18 +54,18 @@ def check_command(
     samples, rate = song.load_audio(44100)
     path = song.recording
     report = check_recording(song.onsets, samples, rate)
-    if clicks is not None:
-        import soundfile
-        soundfile.write(str(clicks), click_mix(samples, rate, song.onsets), rate)
-    if png is not None:
-        n = len(song.score.bars)
-        if first_bar > n:
-            fail(f"--bars {bars}: the tab has {n} bars")
-        tm = song.tempo_map
-        start = float(tm.beats_to_seconds(first_bar - 1, 0))
-        end = float(tm.quarters_to_seconds(tm.bar_quarters[min(last_bar, n)]))
-        plot_labels(samples, rate, song.onsets, png, start_s=max(0.0, start),
-                    end_s=min(end, len(samples) / rate), title=f"{song.name}: bars {bars}")
+    if png is not None and first_bar > len(song.score.bars):
+        fail(f"--bars {bars}: the tab has {len(song.score.bars)} bars")
+    with output_files(clicks, png) as (clicks_part, png_part):
+        if clicks_part is not None:
+            import soundfile
+            soundfile.write(str(clicks_part), click_mix(samples, rate, song.onsets), rate)
+        if png_part is not None:
+            tm, n = song.tempo_map, len(song.score.bars)
+            start = float(tm.beats_to_seconds(first_bar - 1, 0))
+            end = float(tm.quarters_to_seconds(tm.bar_quarters[min(last_bar, n)]))
+            plot_labels(samples, rate, song.onsets, png_part, start_s=max(0.0, start),
+                        end_s=min(end, len(samples) / rate), title=f"{song.name}: bars {bars}")
     if fmt == "json":
         typer.echo(json.dumps({**report, "families": [asdict(f) for f in report["families"]],
                                "overall": asdict(report["overall"])}, indent=1))

@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from . import app, check_output, fail, parse_key_values, state
+from ..outputs import output_files
+from . import app, check_output, configured_component, fail, parse_key_values, state
 
 def _load_user_schemes(files: list[Path]) -> list:
     from ..classes import load_scheme_file
@@ -81,9 +82,10 @@ def classes_command(
         return
     from ..errors import ConfigError
     try:
-        class_map, options = resolve_class_map(st.manager, name or default,
-                                               parse_key_values(option), user_schemes=user,
-                                               source="--option")
+        values = parse_key_values(option)
+        class_map, options = configured_component(
+            st, lambda n: resolve_class_map(st.manager, n, values, user_schemes=user,
+                                            source="--option"), "classes.scheme", name)
     except ConfigError as exc:              # a bad --option value is wrong usage
         fail(str(exc), 2)
     classes = class_map.classes(options)
@@ -116,12 +118,10 @@ def classes_command(
                   f"{sum(len(e) for e in counts.unmapped.values())} unmapped"]
         lines += chart_lines(shown, counts.counts, TINY_CLASS_EVENTS)
         if png is not None:
-            try:
-                write_counts_png(png, shown, counts.counts, tiny=TINY_CLASS_EVENTS,
-                          title=f"{class_map.name}: events per class, {counts.files} file(s)\n"
-                          f"{options_text(options)}")
-            except ImportError:
-                fail("--png needs matplotlib (pip install matplotlib)", 1)
+            with output_files(png) as (partial,):
+                write_counts_png(partial, shown, counts.counts, tiny=TINY_CLASS_EVENTS,
+                                 title=f"{class_map.name}: events per class, {counts.files} "
+                                 f"file(s)\n{options_text(options)}")
     if fmt == "json":
         typer.echo(json.dumps(report, indent=1))
     else:

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from . import app, fail, parse_key_values, state
+from . import app, configured_component, fail, parse_key_values, state
 
 DEFAULT_KITS = "fluid-gm,timgm6mb,avl-black-pearl,avl-red-zeppelin"
 
@@ -50,9 +50,11 @@ def train_onsets_command(
     if unknown or not chosen:                      # an unknown name is wrong usage (2)
         fail(f"unknown kit(s) {', '.join(unknown) or '(none given)'}; valid names: "
              f"{', '.join(known)}", 2)
-    if max_seconds <= 0 or jobs < 1 or (files is not None and files < 0):
-        fail("--max-seconds and --jobs must be above 0, --files 0 or more", 2)
-    backend = st.manager.get("model_backend", backend_name or st.config["training.backend"])
+    if not (0 < max_seconds <= 3600) or jobs < 1 or (files is not None and files < 0):
+        fail("--max-seconds must be above 0 and at most 3600, --jobs above 0, --files 0 or "
+             "more", 2)
+    backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
+                                   "training.backend", backend_name)
     try:
         seeded = {"seed": seed} if "seed" in backend.Options.__dataclass_fields__ else {}
         options = build_options(backend, {**seeded, **parse_key_values(option)},

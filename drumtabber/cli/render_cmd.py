@@ -10,6 +10,10 @@ import typer
 from ..findings import Severity
 from . import app, check_output, fail, state
 
+# The largest timing jitter (standard deviation) --humanize-ms takes: a tenth of a second is
+# already a sloppy drummer; beyond it notes would trade places.
+MAX_HUMANIZE_MS = 100.0
+
 
 @app.command("render")
 def render_command(
@@ -40,8 +44,11 @@ def render_command(
         check_output(path, suffixes=endings, force=force, option=name)
     st = state(ctx)
     chosen = get_kit(st.manager, kit)                  # an unknown name is wrong usage (2)
-    if humanize_ms < 0 or humanize_velocity < 0:
-        fail("--humanize-ms and --humanize-velocity must be 0 or more", 2)
+    if not (0 <= humanize_ms <= MAX_HUMANIZE_MS and 0 <= humanize_velocity <= 127):
+        fail(f"--humanize-ms must be 0-{MAX_HUMANIZE_MS} and --humanize-velocity 0-127, found "
+             f"{humanize_ms:g} and {humanize_velocity:g}", 2)
+    if seed < 0:
+        fail(f"--seed must be 0 or more, not {seed}", 2)
     if not 8000 <= sample_rate <= 96000:
         fail(f"--sample-rate must be 8000-96000, not {sample_rate}", 2)
     if soundfont is not None:

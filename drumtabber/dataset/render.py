@@ -9,6 +9,7 @@ from ..audio.render import SAMPLE_RATE, get_kit, rendered_onsets, score_to_midi
 from ..errors import AlignmentError, DrumtabberError
 from ..findings import errors_of
 from ..onset_table import RENDER_COLUMNS, write_table
+from ..outputs import output_files
 
 
 @dataclass
@@ -35,8 +36,8 @@ def render_alignment(alignment_path, manager, *, kit, out_wav, midi_out=None, on
                      gain: float | None = None, force: bool = False,
                      settings=None) -> RenderResult:
     """Render the tab of an alignment file with its tempo map: WAV, optional MIDI file and
-    onset CSV.  Existing outputs are kept unless ``force``; an alignment with errors raises
-    AlignmentError with its findings."""
+    onset CSV, all written or none.  Existing outputs are kept unless ``force``; an alignment
+    with errors raises AlignmentError with its findings."""
     kit = get_kit(manager, kit, installed=True)
     outputs = [Path(p) for p in (out_wav, midi_out, onsets_out) if p is not None]
     if len({p.resolve() for p in outputs}) != len(outputs):
@@ -49,12 +50,13 @@ def render_alignment(alignment_path, manager, *, kit, out_wav, midi_out=None, on
     if song is None:
         errors = errors_of(findings)
         raise AlignmentError("cannot render: " + "; ".join(f.format() for f in errors or findings))
-    midi, onsets = render_score(song.score, song.tempo_map, kit, out_wav, humanize=humanize,
-                                seed=seed, sample_rate=sample_rate, gain=gain)
-    if midi_out is not None:
-        Path(midi_out).parent.mkdir(parents=True, exist_ok=True)
-        midi.save(str(midi_out))
-    if onsets_out is not None:
-        write_table(onsets, onsets_out, RENDER_COLUMNS, float_format="%.6f")
+    with output_files(out_wav, midi_out, onsets_out) as (wav_part, midi_part, onsets_part):
+        midi, onsets = render_score(song.score, song.tempo_map, kit, wav_part,
+                                    humanize=humanize, seed=seed, sample_rate=sample_rate,
+                                    gain=gain)
+        if midi_part is not None:
+            midi.save(str(midi_part))
+        if onsets_part is not None:
+            write_table(onsets, onsets_part, RENDER_COLUMNS, float_format="%.6f")
     return RenderResult(Path(out_wav), Path(midi_out) if midi_out else None,
                         Path(onsets_out) if onsets_out else None, onsets, findings)

@@ -15,9 +15,6 @@ from pathlib import Path
 
 from .errors import DrumtabberError
 
-_PARTIAL = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.partial(?P<suffix>\.[^.]*)?$")
-
-
 def partial_path(target: Path) -> Path:
     """The hidden partial file of ``target`` for this process."""
     target = Path(target)
@@ -35,18 +32,23 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_partials(target: Path) -> None:
-    """Remove partial files of ``target`` (any ending: a render's MIDI beside its WAV) left by
-    processes that no longer run."""
+    """Remove partial files of ``target`` (any ending, nested ones too: a render's MIDI beside
+    its WAV, FluidSynth's partial of a partial) left by processes that no longer run."""
     target = Path(target)
+    prefix = re.compile(rf"^\.+{re.escape(target.stem)}\.\d+\.partial")
     try:
         entries = list(target.parent.iterdir())
     except OSError:
         return
     for entry in entries:
-        m = _PARTIAL.match(entry.name)
-        if (m and m.group("name") == target.stem and int(m.group("pid")) != os.getpid()
-                and not _alive(int(m.group("pid")))):
-            entry.unlink(missing_ok=True)
+        if not prefix.match(entry.name):
+            continue
+        pids = [int(p) for p in re.findall(r"\.(\d+)\.partial", entry.name)]
+        if pids and not any(pid == os.getpid() or _alive(pid) for pid in pids):
+            try:
+                entry.unlink()
+            except OSError:
+                pass
 
 
 def _oserror(exc: OSError, path: Path) -> DrumtabberError:
@@ -65,6 +67,10 @@ def output_files(*targets):
             if target is not None:
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
+                except FileExistsError:
+                    blocker = next(p for p in target.parents if p.exists())
+                    raise DrumtabberError(f"cannot write: {blocker} is a file, not a folder",
+                                          path=target) from None
                 except OSError as exc:
                     raise _oserror(exc, target) from None
                 remove_stale_partials(target)
@@ -86,7 +92,10 @@ def output_files(*targets):
     finally:
         for partial in partials:
             if partial is not None:
-                partial.unlink(missing_ok=True)
+                try:
+                    partial.unlink(missing_ok=True)
+                except OSError:             # its folder is gone or is a file
+                    pass
 
 
 def write_text_file(target, text: str) -> Path:

@@ -132,10 +132,21 @@ def _toml_position(message: str) -> tuple[int, int, str]:
     return (*where, re.sub(r"\s*\(at line \d+, column \d+\)", "", message).strip())
 
 
+# Parts of one dotted TOML key at most (``a.b.c`` has 3): Python's TOML parser takes time
+# quadratic in them (a 50,000-part key: 50 s), and no settings file needs more than a few.
+MAX_KEY_PARTS = 64
+
+
 def parse_toml(text: str, *, path) -> dict:
-    """TOML text as a dict; bad TOML (with its line and column) and nesting too deep for the
-    parser raise :class:`DrumtabberError`."""
+    """TOML text as a dict; bad TOML (with its line and column), nesting too deep for the
+    parser and keys of more than ``MAX_KEY_PARTS`` dotted parts raise
+    :class:`DrumtabberError`."""
     import tomllib
+    for no, line in enumerate(text.splitlines(), 1):
+        key = line.split("=", 1)[0] if not line.lstrip().startswith("#") else ""
+        if key.count(".") >= MAX_KEY_PARTS:
+            raise DrumtabberError(f"not valid TOML here: a key of more than {MAX_KEY_PARTS} "
+                                  "dotted parts", path=path, line=no)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -145,6 +156,8 @@ def parse_toml(text: str, *, path) -> dict:
     except RecursionError:
         raise DrumtabberError("not valid TOML: tables or arrays nested too deeply",
                               path=path) from None
+    except ValueError as exc:                  # an integer of more than 4,300 digits
+        raise DrumtabberError(f"not valid TOML: {exc}", path=path) from None
 
 
 def parse_json(text: str, *, path):

@@ -122,6 +122,9 @@ def with_estimate(text: str, alignment, est: TempoEstimate, target) -> str:
             del tempo[key]
     tempo["bpm"] = round(est.bpm, 3)
     tempo["first_note_s"] = round(est.first_note_s, 4)
-    tempo["bpm"].comment(f"estimated by `drumtabber-data align --auto` (confidence "
-                         f"{est.confidence:.2f})")
+    note = f"estimated by `drumtabber-data align --auto` (confidence {est.confidence:.2f})"
+    if isinstance(tempo, tomlkit.items.InlineTable):     # no comments inside { ... }
+        doc.add(tomlkit.comment(f"tempo {note}"))
+    else:
+        tempo["bpm"].comment(note)
     return tomlkit.dumps(doc)

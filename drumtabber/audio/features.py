@@ -82,25 +82,28 @@ def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
     np.ndarray, shape (n_frames, n_bands) or (n_frames, 2 * n_bands) with ``diff``
         ``log10(1 + magnitude)`` per band, float32; ``n_frames = 1 + n // hop_length``.
     """
+    from .onsets import frames_in_blocks
     samples = np.asarray(samples, dtype=np.float32)
     n_frames = n_frames_for(len(samples), config.hop_length)
-    if config.kind == "mel":
-        import librosa
-        spec = librosa.feature.melspectrogram(
-            y=samples, sr=config.sample_rate, n_fft=config.n_fft, hop_length=config.hop_length,
-            n_mels=config.n_mels, fmin=config.fmin, fmax=config.fmax, power=1.0).T
-    else:
-        from madmom.audio.signal import Signal
+
+    def spectrogram(block):
+        if config.kind == "mel":
+            import librosa
+            return librosa.feature.melspectrogram(
+                y=block, sr=config.sample_rate, n_fft=config.n_fft,
+                hop_length=config.hop_length, n_mels=config.n_mels, fmin=config.fmin,
+                fmax=config.fmax, power=1.0).T
         from madmom.audio.filters import LogarithmicFilterbank
+        from madmom.audio.signal import Signal
         from madmom.audio.spectrogram import FilteredSpectrogram
-        signal = Signal(samples, sample_rate=config.sample_rate, num_channels=1)
-        spec = np.asarray(FilteredSpectrogram(
+        signal = Signal(block, sample_rate=config.sample_rate, num_channels=1)
+        return np.asarray(FilteredSpectrogram(
             signal, frame_size=config.n_fft, hop_size=config.hop_length,
             filterbank=LogarithmicFilterbank, num_bands=config.bands_per_octave,
             fmin=config.fmin, fmax=config.fmax))
-    spec = spec[:n_frames]
-    if len(spec) < n_frames:
-        spec = np.pad(spec, ((0, n_frames - len(spec)), (0, 0)))
+    # in blocks of the signal, so that memory stays bounded on long recordings
+    spec = frames_in_blocks(spectrogram, samples, hop=config.hop_length, margin=config.n_fft,
+                            n_frames=n_frames)
     feats = np.log10(1.0 + spec).astype(np.float32)
     if config.diff:
         rise = np.maximum(0.0, np.diff(feats, axis=0, prepend=feats[:1]))

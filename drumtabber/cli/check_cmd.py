@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -12,6 +13,17 @@ from ..alignment import load_song
 from ..findings import errors_of
 from ..outputs import output_files
 from . import app, check_output, fail, state
+
+
+def _finite(value):
+    """JSON has no infinity: a distance or gain that is infinite (nothing detected) is null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @app.command("check")
@@ -67,8 +79,13 @@ def check_command(
             plot_labels(samples, rate, song.onsets, png_part, start_s=max(0.0, start),
                         end_s=min(end, len(samples) / rate), title=f"{song.name}: bars {bars}")
     if fmt == "json":
-        typer.echo(json.dumps({**report, "families": [asdict(f) for f in report["families"]],
-                               "overall": asdict(report["overall"])}, indent=1))
+        typer.echo(json.dumps(_finite({**report, "families": [asdict(f) for f in
+                                                               report["families"]],
+                                       "overall": asdict(report["overall"])}), indent=1))
+    elif not report["detected_onsets"]:
+        typer.echo(f"{path.name}: {report['labels']} labels, no onsets detected: the recording "
+                   "is silent or holds no attacks")
+        typer.echo(f"verdict: {report['verdict']}")
     else:
         typer.echo(f"{path.name}: {report['labels']} labels, {report['detected_onsets']} "
                    f"detected onsets")
@@ -77,7 +94,8 @@ def check_command(
         for s in report["families"] + [report["overall"]]:
             typer.echo(f"{s.family:<12}{s.count:>7}{s.median_ms:>11.1f}{s.p90_ms:>9.1f}"
                        f"{s.within_20:>8.0%}{s.within_50:>8.0%}")
-        if report["best_shift_gain"] and report["best_shift_gain"] >= SHIFT_BETTER:
+        gain = report["best_shift_gain"]
+        if gain and SHIFT_BETTER <= gain < float("inf"):
             typer.echo(f"the labels fit {report['best_shift_gain'] - 1:.0%} better moved by "
                        f"{report['best_shift_ms']:+.0f} ms: check first_note_s / anchors")
         typer.echo(f"verdict: {report['verdict']}")

@@ -465,3 +465,76 @@ def test_seed_json_values_of_the_wrong_type(tmp_path):
         "alignment_info": {"BPM": 120, "first drum note onset": 0}}))
     _, findings = load_alignment(folder / "a.json", MANAGER)
     assert any("audio_file: expected a string" in f.message for f in findings)
+
+
+# -- long, silent and tiny recordings -------------------------------------------------------
+def test_blocks_give_the_same_frames_as_the_whole_signal(monkeypatch):
+    from drumtabber.audio import features, onsets
+    rng = np.random.default_rng(0)
+    samples = np.zeros(44100 * 20, np.float32)
+    for t in rng.uniform(0.1, 19.5, 60):                 # noise bursts: onsets to find
+        i = int(t * 44100)
+        samples[i:i + 2000] += rng.standard_normal(2000).astype(np.float32) * 0.3
+    whole = (onsets.onset_activation(samples, 44100), onsets.band_onset_envelopes(samples, 44100),
+             onsets.fine_onset_envelope(samples, 44100),
+             features.compute_features(samples, features.FeatureConfig()))
+    monkeypatch.setattr(onsets, "BLOCK_FRAMES", 777)       # many blocks, odd sizes
+    monkeypatch.setattr(onsets, "MADMOM_BLOCK_FRAMES", 333)
+    blocks = (onsets.onset_activation(samples, 44100), onsets.band_onset_envelopes(samples, 44100),
+              onsets.fine_onset_envelope(samples, 44100),
+              features.compute_features(samples, features.FeatureConfig()))
+    np.testing.assert_allclose(blocks[0], whole[0], atol=1e-6)
+    for family in whole[1].curves:
+        np.testing.assert_allclose(blocks[1].curves[family], whole[1].curves[family], atol=1e-6)
+    np.testing.assert_allclose(blocks[2].values, whole[2].values, atol=1e-5)
+    np.testing.assert_allclose(blocks[3], whole[3], atol=1e-6)
+    assert whole[0].max() > 0.5                             # it did see the bursts
+
+
+@pytest.fixture
+def silent_song(tmp_path):
+    path = song_files(tmp_path, '[audio]\nfile = "song.wav"\n[tempo]\nbpm = 120\n'
+                      'first_note_s = 0.5\n')
+    (tmp_path / "audio").mkdir()
+    soundfile.write(tmp_path / "audio" / "song.wav", np.zeros(44100 * 8, np.int16), 44100,
+                    subtype="PCM_16")
+    return path, tmp_path / "audio"
+
+
+def test_a_silent_recording_has_no_onsets(silent_song, run_cli):
+    path, audio = silent_song
+    code, out, err = run_cli("check", path, "--audio-dir", audio)
+    assert code == 1 and "no onsets detected" in out and "inf" not in out
+    code, out, err = run_cli("check", path, "--audio-dir", audio, "--format", "json")
+    assert code == 1 and "Infinity" not in out and json.loads(out)["detected_onsets"] == 0
+    code, out, err = run_cli("align", path, "--refine", "--model", "none", "--audio-dir", audio)
+    assert code == 1 and "refinement rejected" in err and "Traceback" not in err
+    assert "0 moved onto the audio" in err              # nothing moves onto silence
+    code, _, err = run_cli("align", path, "--auto", "--audio-dir", audio)
+    assert code == 1 and "no onsets in the recording" in err and "inf" not in err
+
+
+def test_a_recording_too_short_to_estimate(tmp_path, run_cli):
+    path = song_files(tmp_path, '[audio]\nfile = "song.wav"\n')
+    (tmp_path / "audio").mkdir()
+    soundfile.write(tmp_path / "audio" / "song.wav", np.zeros(1, np.float32), 8000)
+    code, _, err = run_cli("align", path, "--auto", "--audio-dir", tmp_path / "audio")
+    assert code == 1 and "too short to estimate" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_an_hour_of_audio_checks_in_bounded_memory(tmp_path):
+    """A one-hour silent recording checks under a 2 GB address-space limit (before, 30 minutes
+    took 8 GB).  About two minutes."""
+    path = song_files(tmp_path, '[audio]\nfile = "song.wav"\n[tempo]\nbpm = 120\n'
+                      'first_note_s = 0.5\n')
+    (tmp_path / "audio").mkdir()
+    soundfile.write(tmp_path / "audio" / "song.wav", np.zeros(44100 * 3600, np.int16), 44100,
+                    subtype="PCM_16")
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_DATA, (2 * 2**30, 2 * 2**30))\n"
+            "from drumtabber.cli import main\n"
+            f"main(['check', {str(path)!r}, '--audio-dir', {str(tmp_path / 'audio')!r}])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=1200)
+    assert done.returncode == 1 and "no onsets detected" in done.stdout, done.stderr[-2000:]

@@ -7,7 +7,17 @@ from fractions import Fraction
 import numpy as np
 
 from ..audio.onsets import ONSET_FPS, peak_offset
+from ..errors import AlignmentError
 from ..tempo import TempoMap
+
+# A confidence (best correlation / runner-up) is reported as at most this: beyond it the
+# estimate has no rival worth the name, and "inf" tells a person nothing.
+MAX_CONFIDENCE = 100.0
+# The recording must hold at least this much audio, and onsets, to estimate a tempo from.
+MIN_ESTIMATE_SECONDS = 2.0
+# An onset activation whose strongest frame is below this is silence (madmom's CNN gives
+# 0.9 or more on a drum stroke, and its peak picking threshold is 0.2).
+SILENT_ACTIVATION = 0.05
 from .refine import RefineResult, slope_ms_per_min
 
 
@@ -43,7 +53,7 @@ def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | N
     quarters = np.array(sorted(float(base.position_to_quarters(e.bar, e.beat))
                                for e in score.events))
     if len(quarters) == 0:
-        raise ValueError("the tab has no hits to align")
+        raise AlignmentError("the tab has no hits to align")
     quarters -= quarters[0]
     beats_bpm = 0.0
     if beat_times is not None and len(beat_times) > 2:
@@ -65,14 +75,16 @@ def estimate_alignment(score, activation: np.ndarray, beat_times: np.ndarray | N
             lag = int(np.argmax(corr))
             results.append((float(corr[lag]) / len(frames), bpm, lag, corr))
     if not results:
-        raise ValueError("the recording is shorter than the tab at every candidate tempo")
+        raise AlignmentError("the recording is shorter than the tab at every tempo tried "
+                             f"({', '.join(f'{x:.0f}' for x in seeds)} BPM +/-3 %): is it the "
+                             "right recording?")
     results.sort(key=lambda r: -r[0])
     value, bpm, lag, corr = results[0]
     beat_frames = int(60.0 / bpm * ONSET_FPS)
     mask = np.ones(len(corr), dtype=bool)
     mask[max(0, lag - beat_frames // 2):lag + beat_frames // 2 + 1] = False
     runner = float(corr[mask].max()) / len(quarters) if mask.any() else 0.0
-    confidence = value / runner if runner > 0 else float("inf")
+    confidence = min(MAX_CONFIDENCE, value / runner) if runner > 0 else MAX_CONFIDENCE
     if 0 < lag < len(corr) - 1:          # sub-frame lag by a parabola through the peak
         lag = lag + float(peak_offset(*corr[lag - 1:lag + 2]))
     return TempoEstimate(float(bpm), float(lag) / ONSET_FPS, float(confidence), beats_bpm)
@@ -87,7 +99,14 @@ def estimate_song(song, samples: np.ndarray, sample_rate: int):
     from .refine import refine_labels
     from .song import PLACEHOLDER_BPM
     a, score = song.alignment, song.score
+    seconds = len(samples) / sample_rate
+    if seconds < MIN_ESTIMATE_SECONDS:
+        raise AlignmentError(f"the recording lasts {seconds:.2f} s: too short to estimate a "
+                             f"tempo (at least {MIN_ESTIMATE_SECONDS:g} s)", path=song.recording)
     activation = onset_activation(samples, sample_rate)
+    if float(np.max(activation, initial=0.0)) < SILENT_ACTIVATION:
+        raise AlignmentError("no onsets in the recording (silent, or no attacks): nothing to "
+                             "estimate a tempo from", path=song.recording)
     hint = float(a.bpm) if a.bpm and a.bpm != PLACEHOLDER_BPM else None
     est = estimate_alignment(score, activation, track_beats(samples, sample_rate),
                              bpm_hint=hint)

@@ -176,7 +176,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                                                   shifted[k] + SNAP_WINDOW_S])
             if hi > lo:
                 peak = lo + int(np.argmax(env[lo:hi]))
-                if env[peak] >= level[family]:
+                if env[peak] >= level[family] and env[peak] > 0:     # a rise, not silence
                     refined[k] = attack_start(env, band_times, peak)
                     own[k] = True
     by_model = np.zeros(len(labels), dtype=bool)

@@ -48,25 +48,43 @@ def load_audio(path, *, sample_rate: int | None = None, mono: bool = True
         raise AudioError(f"unsupported audio format {path.suffix!r}; expected one of "
                          f"{', '.join(AUDIO_SUFFIXES)}", path=path)
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        samples, rate = _read_samples(soundfile, path, mono=mono)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         reason = str(exc)
         if "not a regular file" in reason or "does not exist" in reason:
             reason = "libsndfile does not recognise the data"   # its message for bad data
         raise AudioError(f"cannot decode audio (corrupt or not {path.suffix[1:]}): {reason}",
                          path=path) from None
-    if data.size == 0:
+    if samples.size == 0:
         raise AudioError("audio file holds no samples", path=path)
-    if not np.all(np.isfinite(data)):
+    if not np.all(np.isfinite(samples)):
         raise AudioError("audio holds samples that are not finite numbers (NaN or infinity)",
                          path=path)
-    samples = data.T                      # (channels, n)
-    if mono:
-        samples = samples.mean(axis=0)
     if sample_rate is not None and sample_rate != rate:
         samples = resample(samples, rate, sample_rate)
         rate = sample_rate
     return np.ascontiguousarray(samples, dtype=np.float32), int(rate)
+
+
+# Frames decoded at a time when mixing down to mono: the whole file is never held twice.
+READ_BLOCK_FRAMES = 2**20
+
+
+def _read_samples(soundfile, path: Path, *, mono: bool):
+    """``(samples, rate)``: mono float32 mixed block by block (one array of the file's
+    length), or all channels ``(channels, n)``."""
+    with soundfile.SoundFile(str(path)) as fh:
+        rate = fh.samplerate
+        if not mono:
+            return fh.read(dtype="float32", always_2d=True).T, rate
+        out = np.empty(max(fh.frames, 0), dtype=np.float32)
+        at = 0
+        for block in fh.blocks(blocksize=READ_BLOCK_FRAMES, dtype="float32", always_2d=True):
+            if at + len(block) > len(out):       # a length the header got wrong (mp3)
+                out = np.concatenate([out, np.empty(at + len(block) - len(out), np.float32)])
+            out[at:at + len(block)] = block.mean(axis=1)
+            at += len(block)
+        return out[:at], rate
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:

@@ -156,6 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     except DrumtabberError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except MemoryError:
+        typer.echo("error: out of memory: the input is larger than this machine can take "
+                   "(a recording of many hours?)", err=True)
+        sys.exit(1)
     except OSError as exc:                    # an output folder that is a file, a full disk ...
         typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         sys.exit(1)

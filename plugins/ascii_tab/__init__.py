@@ -7,9 +7,11 @@ meter headers.  Where the tab is ambiguous the most likely reading is taken and 
 says so; no hit is dropped without a finding.
 
 The modules, each importing only those above it: :mod:`.vocab` (labels, symbols, legend
-words), :mod:`.legend`, :mod:`.grids` (count lines and bar grids), :mod:`.lines` (line
-classification and systems), :mod:`.repeats`, :mod:`.parse` (the parser) and
-:mod:`.writer`.
+words), :mod:`.prepare` (line ends, control bytes, soft-wrapped lines, vertical meters, and
+the map back to the file's lines and columns), :mod:`.legend`, :mod:`.grids` (count lines
+and bar grids), :mod:`.lines` (line classification and systems), :mod:`.repeats`,
+:mod:`.bars` (bar grids, count notation and the hits of each bar), :mod:`.parse` (the
+parser) and :mod:`.writer`.
 """
 from __future__ import annotations
 

@@ -8,6 +8,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 _TRIPLET_QUARTERS = {"q": Fraction(2, 3), "e": Fraction(1, 3), "s": Fraction(1, 6)}
+# Cells a beat of sixteenth-note triplets has; a bar whose width no beat count of the meter
+# divides is read as such beats when it has at least MIN_TRIPLET_BAR cells (18: the 6/8 bar
+# of three cells an eighth; shorter bars are spread evenly).
+SEXTUPLET = 6
+MIN_TRIPLET_BAR = 12
 
 
 @lru_cache(maxsize=4096)
@@ -32,6 +37,8 @@ def grid_from_count(count: str, denominator: int):
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else width
         seg = count[start:end]
+        if numbers[k] != expected and numbers[k] == expected % 10 and expected >= 10:
+            numbers[k] = expected      # "9+0+1+2+": one digit a beat, 0 for 10, 1 for 11, ...
         if numbers[k] != expected and not problem:
             problem = f"beat {numbers[k]} where beat {expected} was expected"
         has_pairs = bool(re.search(r".t[qes]", seg))
@@ -84,5 +91,13 @@ def grid_from_width(width: int, numerator: int, majority_width: int):
     if width > numerator and (width - 1) % numerator == 0 and (width - 1) // numerator in (2, 3, 4, 6, 8):
         per_beat = (width - 1) // numerator
         return (None,) + tuple(Fraction(c, per_beat) for c in range(width - 1)), numerator, ""
+    for pad in (0, 1):
+        cells = width - pad
+        if cells >= MIN_TRIPLET_BAR and cells % SEXTUPLET == 0:
+            # 18 cells in 4/4: three beats of six triplet cells (6/8 at three cells an
+            # eighth, as site-tabs/sabbath_war_pigs.txt counts "1tl2tl3tl4tl5tl6tl")
+            beats = cells // SEXTUPLET
+            return ((None,) * pad + tuple(Fraction(c, SEXTUPLET) for c in range(cells)), beats,
+                    f"{width}-column bar read as {beats} beats of {SEXTUPLET} triplet cells")
     return (tuple(Fraction(c * numerator, width) for c in range(width)), numerator,
             f"{width} columns do not divide into {numerator} beats; spread evenly")

@@ -136,7 +136,7 @@ def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, secti
             _read_symbol_entry(keys[0], desc, no, legend, findings, section, path, played)
             return
         is_label = all(r is not None for r in roles) and (
-            meaning is None or any(k in V.LABELS for k in keys) or not all(
+            meaning is None or any(k in V.LABELS or k.upper() in V.LABELS for k in keys) or not all(
                 k.islower() or len(k) == 1 for k in keys))
         if is_label and not (len(keys) == 1 and keys[0].islower() and meaning):
             for key, role in zip(keys, roles):

@@ -2,28 +2,41 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from drumtabber.components import ParseHints, ParseResult
 from drumtabber.findings import Finding
-from drumtabber.score import Articulation, Instrument, Meter, Score
+from drumtabber.score import Instrument, Meter, Score
 
 from . import vocab as V
-from .grids import grid_from_count, grid_from_width
+from .bars import _Bars
 from .legend import _LEGEND_SYMBOL, Legend, _role_from_text, _role_name, read_legend
-from .lines import (_BAR_DELIMS, STAFF_SYMBOL_SHARE, System, _staff_share, is_bracket,
-                    is_count_line, is_string_tab, match_staff)
+from .lines import (_BARE, STAFF_SYMBOL_SHARE, System, _staff_share, is_bracket, is_count_line,
+                    is_string_tab, match_bare_staff, match_staff)
+from .prepare import prepare_text
 from .repeats import _REPEAT_NOTE, _REPEAT_TOKEN, _WORD_TIMES, _Repeats
 
 _TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b|\bspeed\b|\u2669|(?<![\w])[qj](?=\s*=))\s*[-:=~]*"
                     r"\s*~?\s*(\d{2,3}(?:\.\d+)?)|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
 _METER_LINE = re.compile(
     r"(?i)^\W*(?:time(?:\s*signature)?\s*[:=]?\s*|meter\s*[:=]?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\W*$")
-_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|meter)\s*[:=]?\s*(\d{1,2})\s*/\s*(\d{1,2})"
+_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|timing(?:\s+is)?|meter)\s*[:=]?\s*"
+                           r"(\d{1,2})\s*/\s*(\d{1,2})"
                            r"|\b(\d{1,2})\s*/\s*(\d{1,2})\s*(?:time|meter)\b")
+# A line of meters written over the bars they start ("  4/4          6/4",
+# site-tabs/tool_parabola.txt).
+_METER_ROW = re.compile(r"^\s*\d{1,2}/\d{1,2}(?:\s+\d{1,2}/\d{1,2})*\s*$")
+_METER_TOKEN = re.compile(r"(\d{1,2})/(\d{1,2})")
+# Labels known before the legend is read, for lines written without bar lines.
+_BARE_LABELS = frozenset(V.LABELS) | {k.upper() for k in V.LABELS if len(k) > 1}
+# A label of one letter (and a number: "c1", "c2"), whose letter can be the line's hit
+# symbol (site-tabs/ratm_take_the_power_back.txt: "b|b-b---", "s|----s---", "c1|----ccc-").
+_OWN_LETTER = re.compile(r"^[A-Za-z]\d?$")
+# Instruments that make a lone "F" line surely the floor tom: a foot hi-hat line beside it.
+FOOT_HIHAT_ROLES = {Instrument.HIHAT_PEDAL}
+# Roles of tom lines: beside one, a "T" line is a tom, not a tambourine.
+TOM_ROLES = {V.TOM_HIGH, V.TOM_MID, V.TOM_LOW, V.TOM_FLOOR}
 
 
 @dataclass
@@ -49,7 +62,7 @@ def parse_meter_changes(text: str) -> dict[int, Meter]:
 # --------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------
-class _Parse(_Repeats):
+class _Parse(_Bars, _Repeats):
     """One reading of a tab.  ``legend_hints`` (label -> instrument words) are read as legend
     lines after the ``legend`` option; ``meter_hints`` (written bar -> meter) are meter changes
     over those of the ``meters`` option."""
@@ -59,26 +72,52 @@ class _Parse(_Repeats):
         self.path = path
         self.options = options
         self.legend_hints = dict(legend_hints or {})
-        self.lines = (text.expandtabs(8).replace("\u00a0", " ").replace("\u2502", "|")
-                      .replace("\u2503", "|").split("\n"))
+        self.source = prepare_text(text)
+        self.lines = self.source.lines
         self.findings: list[Finding] = []
         self.default_meter = Meter.parse(options.default_meter)
         self.meter_changes = parse_meter_changes(options.meters)
         self.meter_changes.update(meter_hints or {})
+        self._spans = 0
+        self._said: set = set()            # (line, symbol) of findings made once a line
 
     def find(self, no: int, col: int, code: str, message: str):
-        self.findings.append(Finding(self.path, no + 1, col + 1, code, message))
+        line, column = self.source.position(no, col)
+        self.findings.append(Finding(self.path, line, column, code, message))
 
     # -- pass 1: systems ---------------------------------------------------------------
-    def systems(self) -> tuple[list, dict, list]:
-        lines = self.lines
-        staffs = {}
-        for no, text in enumerate(lines):
+    def staff_lines(self) -> dict:
+        staffs, bare = {}, []
+        for no, text in enumerate(self.lines):
             if "|" in text:
                 st = match_staff(text)
-                if st is not None and not is_bracket(text):
-                    st.no = no
-                    staffs[no] = st
+                if st is None or is_bracket(text):
+                    continue
+            elif text[:1].isalpha() or text.lstrip()[:1].isalpha():
+                st = match_bare_staff(text, _BARE_LABELS)
+                if st is None:
+                    continue
+                bare.append(no)
+            else:
+                continue
+            st.no = no
+            staffs[no] = st
+        for no in bare:                # a line without bar lines counts beside another only
+            start = staffs[no].bars[0][0]
+            if not any(k in staffs or self._labelled(k, start) for k in (no - 1, no + 1)):
+                del staffs[no]
+        return staffs
+
+    def _labelled(self, no: int, start: int) -> bool:
+        """Whether line ``no`` is a known label, spaces, then text from column ``start`` (where
+        the bars of the staff beside it start): a line of that system."""
+        m = _BARE.match(self.lines[no]) if 0 <= no < len(self.lines) else None
+        return bool(m and m.group(2) in _BARE_LABELS and m.end() == start
+                    and ":" not in m.group(3))
+
+    def systems(self) -> tuple[list, dict, list]:
+        lines = self.lines
+        staffs = self.staff_lines()
         systems, prose = [], []
         no = 0
         while no < len(lines):
@@ -128,11 +167,38 @@ class _Parse(_Repeats):
                           "strings skipped (string labels, fret numbers)")
                 continue
             systems.append(system)
+        self.attach_stacked_meters(systems)
         return systems, staffs, prose
+
+    def attach_stacked_meters(self, systems: list) -> None:
+        """A time signature written vertically beside a system (`` 6 ``/``---``/`` 8 ``)
+        starts at the bar it stands before and holds to the end of that system."""
+        for stack in self.source.meters:
+            for system in systems:
+                nos = {st.no for st in system.staffs}
+                if not nos & set(stack.rows):
+                    continue
+                ref = system.staffs[0]
+                k = next((k for k, (s, e) in enumerate(ref.bars) if e > stack.column), None)
+                if k is not None:
+                    system.bar_meters[k] = stack.meter
+                    self.find(stack.no, stack.column, "DT111", f"meter {stack.meter} written "
+                              f"stacked beside bar {k + 1} of the system at line "
+                              f"{self.source.position(ref.no, 0)[0]}: read for that bar and "
+                              "the rest of its system")
+                break
 
     # -- labels ------------------------------------------------------------------------
     def resolve_labels(self, systems, legend: Legend) -> dict:
         roles, first_seen = {}, {}
+        labels = {st.label for system in systems for st in system.staffs}
+        plain = [legend.labels.get(lab, V.LABELS.get(lab)) for lab in labels
+                 if lab not in V.AMBIGUOUS_LABELS]
+        sure = set()                 # readings made sure by the other lines of the tab
+        if any(role in FOOT_HIHAT_ROLES for role in plain):
+            sure.add(V.TOM_FLOOR)    # F beside a foot hi-hat line: the floor tom
+        if any(role in TOM_ROLES for role in plain):
+            sure.add(V.TOM_HIGH)     # T beside other toms: a tom
         for system in systems:
             for st in system.staffs:
                 if st.label in roles or st.label in first_seen:
@@ -143,10 +209,11 @@ class _Parse(_Repeats):
                     if st.label in V.AMBIGUOUS_LABELS:
                         options = V.AMBIGUOUS_LABELS[st.label]
                         role = options[0]
-                        self.find(st.no, 0, "DT102", f"label {st.label!r} could mean "
-                                  + " or ".join(_role_name(o) for o in options)
-                                  + f"; read as {_role_name(role)} (add a legend line such as "
-                                  f"'{st.label} = {_role_name(options[1])}' to choose)")
+                        if role not in sure:
+                            self.find(st.no, 0, "DT102", f"label {st.label!r} could mean "
+                                      + " or ".join(_role_name(o) for o in options)
+                                      + f"; read as {_role_name(role)} (add a legend line such "
+                                      f"as '{st.label} = {_role_name(options[1])}' to choose)")
                     else:
                         role = V.LABELS.get(st.label)
                         if role is None:
@@ -169,10 +236,13 @@ class _Parse(_Repeats):
     @staticmethod
     def _resolve_toms(roles: dict, first_seen: dict) -> dict:
         order = {V.TOM_HIGH: 0, V.TOM_MID: 1, V.TOM_LOW: 2}
+
+        def twin(lab):          # "t" and "T", "f" and "F": the small letter is the smaller drum
+            return 0 if lab.islower() and lab.upper() in roles else 1
         racks = sorted((lab for lab, r in roles.items() if r in order),
-                       key=lambda lab: (order[roles[lab]], first_seen[lab]))
+                       key=lambda lab: (order[roles[lab]], twin(lab), first_seen[lab]))
         floors = sorted((lab for lab, r in roles.items() if r == V.TOM_FLOOR),
-                        key=lambda lab: first_seen[lab])
+                        key=lambda lab: (twin(lab), first_seen[lab]))
         if not floors and len(racks) >= 3:          # T1 T2 T3 without FT: T3 is the floor tom
             floors = [racks.pop()]
         out = dict(roles)
@@ -184,24 +254,49 @@ class _Parse(_Repeats):
         return out
 
     # -- symbols -----------------------------------------------------------------------
-    def symbol_table(self, instrument: Instrument, legend: Legend) -> dict:
+    def symbol_table(self, instrument: Instrument, legend: Legend, label: str = "") -> dict:
+        """The symbols of a line: its kind's table, the legend's, and the letter of a
+        one-letter label as a plain hit ("b-b---b-" on a "b" line, "c" on "c1") where
+        neither gives that letter."""
         kind = V.line_kind(instrument)
-        table = {s: (inst or instrument, arts) for s, (inst, arts) in V.SYMBOLS[kind].items()}
+        table = {s: (inst or instrument, arts) for s, (inst, arts) in V.SYMBOLS[kind].items()
+                 if inst not in V.FAMILY_ONLY or inst.family == instrument.family}
         for (k, symbol), (inst, arts) in legend.symbols.items():
             if k == kind:
                 table[symbol] = (inst or instrument, arts)
+        letter = label[:1]
+        if _OWN_LETTER.match(label):
+            for own, arts in ((letter.lower(), V.PLAIN), (letter.upper(), V.ACC)):
+                table.setdefault(own, (instrument, arts))
         return table
+
+    def letter_roles(self, systems, roles: dict) -> dict:
+        """In a tab whose lines use their own letter as the hit ("s" on the "s" line), the
+        one-letter labels: a line's symbol that is another line's letter names that drum."""
+        own = False
+        for system in systems:
+            for st in system.staffs:
+                role, letter = roles.get(st.label), st.label[:1]
+                if (_OWN_LETTER.match(st.label) and isinstance(role, Instrument)
+                        and letter not in V.SYMBOLS[V.line_kind(role)]
+                        and letter in st.text[st.bars[0][0]:st.bars[-1][1]]):
+                    own = True
+                    break
+        return {lab: r for lab, r in roles.items()
+                if own and len(lab) == 1 and isinstance(r, Instrument)}
 
     # -- pass 2: bars and hits ---------------------------------------------------------
     def run(self) -> Score:
         systems, staffs, prose = self.systems()
         score = Score(source=self.path)
         legend = Legend()
-        used = frozenset(ch for st in staffs.values() for a, b in st.bars
-                         for ch in st.text[a:b] if ch not in V.REST_CHARS)
+        chars: set = set()
+        for st in staffs.values():
+            chars.update(st.text[st.bars[0][0]:st.bars[-1][1]])
+        used = frozenset(chars - set(V.REST_CHARS) - {"|"})
         if self.options.read_legend:
             legend, found = read_legend(self.lines, set(staffs), self.path, used)
-            self.findings.extend(found)
+            self.findings.extend(self._moved(found))
         extras = [self.options.legend.split("\n")] if self.options.legend else []
         if self.legend_hints:       # read like a legend option of "G = china" lines
             extras.append([f"{label} = {words}" for label, words in self.legend_hints.items()])
@@ -211,15 +306,17 @@ class _Parse(_Repeats):
             legend.symbols.update(extra.symbols)
             legend.multi |= extra.multi
             self.findings.extend(found)
+        self.find_repeat_convention(prose)
         self.read_prose(prose, systems, score)
         for no in prose:
-            self.check_unread_staff(no)
+            self.check_unread_staff(no, staffs)
         if not systems:
             self.find(0, 0, "DT002", "no drum tab found (no lines such as 'HH|x-x-x-x-|')")
             return score
         roles = self.resolve_labels(systems, legend)
-        tables = {lab: self.symbol_table(r, legend) for lab, r in roles.items()
+        tables = {lab: self.symbol_table(r, legend, lab) for lab, r in roles.items()
                   if isinstance(r, Instrument)}
+        self.letters = self.letter_roles(systems, roles)
         written = []          # [(Bar-like dict, hits, system)]
         first_bar_of_system = []
         for system in systems:
@@ -232,16 +329,27 @@ class _Parse(_Repeats):
             j, times, no = system.section_repeat
             first, last = first_bar_of_system[i], first_bar_of_system[j + 1] - 1
             inside = written[first - 1:last]
-            if any("repeat" in wb for wb in inside):
+            if any(wb.get("repeats") for wb in inside):
                 self.find(no, 0, "DT107", f"section repeat ({times} times) holds repeats of its "
                           "own; nested repeats are not expanded: write the section out")
                 continue
+            span = self._span(first, last, times)
             for wb in inside:
-                wb["repeat"] = (first, last, times)
+                self._add_span(wb, span)
         score.tempo_hints = [(first_bar_of_system[i], bpm) for i, bpm in score.tempo_hints]
         written = self.insert_section_replays(prose, systems, written, first_bar_of_system)
         self.expand_repeats(systems, written, score)
         return score
+
+    def _moved(self, findings: list) -> list:
+        """Findings made on logical lines, placed on the file's own lines and columns."""
+        if not self.source.wraps and len(self.source.origin) == len(self.lines):
+            return findings
+        out = []
+        for f in findings:
+            line, column = self.source.position(f.line - 1, f.column - 1)
+            out.append(Finding(f.path, line, column, f.code, f.message))
+        return out
 
     def read_prose(self, prose: list, systems: list, score: Score) -> None:
         starts = [s.first_no for s in systems]
@@ -260,6 +368,9 @@ class _Parse(_Repeats):
                 nxt = next((i for i, s in enumerate(starts) if s > no), len(starts))
                 score.tempo_hints.append((nxt, bpm))      # system index until bars are known
                 self.find(no, m.start(), "DT111", f"tempo hint {bpm:g} BPM")
+            if _METER_ROW.match(text) and self.read_meter_row(no, text, systems, starts,
+                                                              meter_from, score):
+                continue
             m = _METER_LINE.match(text) or _HEADER_METER.search(text)
             if m:
                 num, den = [g for g in m.groups() if g][:2]
@@ -275,19 +386,57 @@ class _Parse(_Repeats):
                         meter_from[nxt] = meter
                     self.find(no, m.start(), "DT111", f"meter hint {meter}")
             m = _REPEAT_NOTE.search(text.replace("\u00d7", "x"))
-            if m and not _TEMPO.search(text) and not _METER_LINE.match(text):
+            if (m and not _TEMPO.search(text) and not _METER_LINE.match(text)
+                    and no not in self.convention_lines):
                 value = next(g for g in m.groups() if g)
                 times = _WORD_TIMES.get(value.lower()) or int(value)
+                times = self.plays(times, no, m.start(), m.group())
                 self.attach_repeat_note(no, times, systems, starts, ends)
         current = None
         for i, system in enumerate(systems):
             current = meter_from.get(i, current)
             system.meter = current
 
-    def check_unread_staff(self, no: int) -> None:
-        """A prose line that looks like a drum staff (bars of hit symbols) gets a finding,
-        so that no hit is lost without a word."""
-        text = _REPEAT_TOKEN.sub("", self.lines[no])
+    def read_meter_row(self, no, text, systems, starts, meter_from, score) -> bool:
+        """Meters written over the bars they start ("  4/4        6/4"): one over the
+        first bar holds from there on, one over a later bar from that bar, and the last goes
+        on past the system.  False when the line is not over a system."""
+        nxt = next((i for i, s in enumerate(starts) if s > no), None)
+        if nxt is None or starts[nxt] - no > 2:
+            return False
+        ref = systems[nxt].staffs[0]
+        for m in _METER_TOKEN.finditer(text):
+            try:
+                meter = Meter.parse(m.group())
+            except ValueError:
+                continue
+            k = next((k for k, (s, e) in enumerate(ref.bars) if e > m.start()), None)
+            if k is None:
+                continue
+            if k == 0:
+                meter_from[nxt] = meter
+            else:
+                systems[nxt].bar_meters[k] = meter
+                meter_from[nxt + 1] = meter
+            if score.meter_hint is None:
+                score.meter_hint = meter
+            self.find(no, m.start(), "DT111", f"meter hint {meter}"
+                      + (f" from bar {k + 1} of the system below" if k else ""))
+        return True
+
+    def check_unread_staff(self, no: int, staffs: dict) -> None:
+        """A prose line that looks like a drum staff (bars of hit symbols), or that starts
+        with an instrument label inside a system, gets a finding, so that no hit and no
+        line of a drum system is lost without a word."""
+        text = self.lines[no]
+        beside = staffs.get(no - 1) or staffs.get(no + 1)
+        if beside is not None and "|" not in text and self._labelled(no, beside.bars[0][0]):
+            m = _BARE.match(text)
+            self.find(no, m.start(2), "DT113", f"line {m.group(2)!r} of the system could not "
+                      f"be read: {text[m.end():].strip()[:40]!r} holds no cells; none of it "
+                      "is used")
+            return
+        text = _REPEAT_TOKEN.sub("", text)
         first, last = text.find("|"), text.rfind("|")
         if last - first <= 4 or _LEGEND_SYMBOL.match(text):
             return
@@ -295,126 +444,6 @@ class _Parse(_Repeats):
         if _staff_share(inner) >= STAFF_SYMBOL_SHARE and re.search(r"[xXoO]", inner):
             self.find(no, first, "DT113", "this looks like a drum staff line but could not be "
                       "read (no instrument label before the first '|'?); its hits are not used")
-
-    def read_system(self, system: System, roles, tables, legend: Legend, first_bar: int,
-                    score: Score) -> list:
-        ref = system.staffs[0]
-        system_meter = system.meter or score.meter_hint or self.default_meter
-        widths = Counter(e - s for s, e in ref.bars)
-        top = max(widths.values())
-        majority = max(w for w, n in widths.items() if n == top)     # ties: the full bar
-        grids, meters = [], []
-        for k, (s, e) in enumerate(ref.bars):
-            changed = [b for b in self.meter_changes if b <= first_bar + k + 1]
-            meter = self.meter_changes[max(changed)] if changed else system_meter
-            meters.append(meter)
-            grids.append(self.bar_grid(system, k, s, e, meter, majority))
-        for st in system.staffs[1:]:
-            if [b for b in st.bars] != ref.bars:
-                self.find(st.no, 0, "DT104",
-                          f"bar lines of {st.label!r} do not line up with those of "
-                          f"{ref.label!r} (line {ref.no + 1}): bars at columns "
-                          f"{[s + 1 for s, _ in st.bars]} vs {[s + 1 for s, _ in ref.bars]}, "
-                          f"widths {[e - s for s, e in st.bars]} vs {[e - s for s, e in ref.bars]}")
-        bars = []
-        for k, (s, e) in enumerate(ref.bars):
-            positions, beats = grids[k]
-            bars.append({"written": first_bar + len(bars) + 1,
-                         "meter": Meter(beats, meters[k].denominator),
-                         "line": ref.no + 1, "column": s + 1, "hits": [],
-                         "cells": tuple(p for p in positions if p is not None)})
-        multi = legend.multi
-        seen = {}
-        for st in system.staffs:
-            role = roles.get(st.label)
-            if not isinstance(role, Instrument):
-                continue
-            table = tables[st.label]
-            for k, (s, e) in enumerate(st.bars):
-                if k >= len(bars):
-                    hits = sum(1 for ch in st.text[s:e] if ch not in V.REST_CHARS)
-                    self.find(st.no, s, "DT104", f"bar {k + 1} of {st.label!r} has no matching "
-                              f"bar in {ref.label!r}; its {hits} hit(s) are not read")
-                    continue
-                positions, _ = grids[k]
-                rs, re_ = ref.bars[k]
-                width = e - s
-                rwidth = re_ - rs
-                c = s
-                while c < e:
-                    ch = st.text[c]
-                    if ch in V.REST_CHARS:
-                        c += 1
-                        continue
-                    symbol = st.text[c:c + 2] if st.text[c:c + 2] in multi else ch
-                    entry = table.get(symbol)
-                    # an open last bar that stops early keeps its columns; other odd widths
-                    # are stretched onto the first line's bar
-                    keep = width == rwidth or (st.open_last and k == len(st.bars) - 1
-                                               and width < rwidth)
-                    col = c - s if keep else (c - s) * rwidth // width
-                    if entry is None:
-                        self.find(st.no, c, "DT103", f"unknown symbol {symbol!r} on line "
-                                  f"{st.label!r} ({_role_name(role)}); known here: "
-                                  f"{''.join(sorted(table))}")
-                    elif (symbol == "#" and "#" not in legend.strikes and c > s
-                          and st.text[c - 1] not in V.REST_CHARS
-                          and bars[k]["hits"] and bars[k]["hits"][-1][4] == c
-                          and bars[k]["hits"][-1][3] == st.no + 1):
-                        # "x#": the cymbal hit just before is choked, not hit again
-                        hit = bars[k]["hits"][-1]
-                        bars[k]["hits"][-1] = (hit[0], hit[1], hit[2] | {Articulation.CHOKE},
-                                               *hit[3:])
-                    else:
-                        beat = positions[col] if col < len(positions) else None
-                        if beat is None:
-                            self.find(st.no, c, "DT105", f"hit {symbol!r} falls outside the "
-                                      "counted beats of its bar; placed on the downbeat")
-                            beat = Fraction(0)
-                        instrument, arts = entry
-                        key = (k, col, instrument)          # one cell of the bar
-                        if key in seen and seen[key] != symbol:
-                            self.find(st.no, c, "DT106", f"{instrument.value} written twice in "
-                                      f"one cell ({seen[key]!r} and {symbol!r})")
-                        seen[key] = symbol
-                        bars[k]["hits"].append((beat, instrument, arts, st.no + 1, c + 1, st.label))
-                    c += len(symbol)
-        self.find_repeats(system, bars)
-        return bars
-
-    def bar_grid(self, system: System, k: int, s: int, e: int, meter: Meter, majority: int):
-        ref = system.staffs[0]
-        if system.count is not None:
-            rest = system.count[e + 1:]
-            if k == len(ref.bars) - 1 and _REPEAT_TOKEN.fullmatch(rest.strip()):
-                system.repeat_times = max(system.repeat_times, int(
-                    _REPEAT_TOKEN.fullmatch(rest.strip()).group(1)
-                    or _REPEAT_TOKEN.fullmatch(rest.strip()).group(2)))
-            elif k == len(ref.bars) - 1 and any(ch.isdigit() for ch in rest):
-                self.find(system.count_no, e + 1, "DT105", "count line runs on past the last "
-                          f"bar line of {ref.label!r}: it does not line up with the bars")
-            count = system.count[s:e].ljust(e - s)
-            delims = [i for i, ch in enumerate(count) if ch in _BAR_DELIMS]
-            edge = system.count[s - 1:s] if s else ""
-            if delims or (edge.strip() and edge not in _BAR_DELIMS):
-                self.find(system.count_no, s + (delims[0] if delims else -1), "DT105",
-                          f"count line bar lines do not line up with bar {k + 1} of "
-                          f"{ref.label!r}")
-            if count.strip(" -."):
-                clean = "".join(" " if ch in _BAR_DELIMS else ch for ch in count)
-                positions, beats, problem = grid_from_count(clean, meter.denominator)
-                if meter.denominator == 8 and meter.numerator == 3 * beats != 3:
-                    # 6/8, 9/8, 12/8 counted in dotted quarters ("1 & a 2 & a")
-                    positions = tuple(p * 3 if p is not None else None for p in positions)
-                    beats = meter.numerator
-                if problem:
-                    self.find(system.count_no, s, "DT105", f"count of bar {k + 1}: {problem}")
-                return positions, beats
-        positions, beats, guess = grid_from_width(e - s, meter.numerator, majority)
-        if guess:
-            self.find(ref.no, s, "DT108", guess + " (add a count line or a meter such as "
-                      "'Time: 3/4' to confirm)")
-        return positions, beats
 
 
 def _read(text: str, path: str, options: AsciiTabOptions, legend_hints: dict,

@@ -20,6 +20,23 @@ _REPEAT_NOTE = re.compile(
     r"|^[^|]{0,40}?(?:^|[\s(\[-])(?:x\s?(\d+)|(\d+)\s?x|(\d+)\s*times)\b[^|]{0,20}$"
     r"|^[^|]{0,40}?\b(twice|thrice)\b[^|]{0,20}$")   # "Intro x2", "Verse (4x)", "play twice"
 _WORD_TIMES = {"twice": 2, "thrice": 3}
+# The count inside a repeat bracket: "x3", "3x", "REPEAT-7X", "repeat 3 times".
+_BRACKET_COUNT = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?(?:x|\s*times\b))"
+                            r"(?![a-z0-9])")
+_REPEAT_WORD = re.compile(r"(?i)\b(?:repeat|rpt)")
+# A bracket drawn without end bars ("   ______x9______") needs this many '_' or '-' on each
+# side of its count to be read as a bracket (site-tabs/nirvana_lithium.txt draws 15).
+MIN_OPEN_BRACKET_RULE = 4
+# A note on what "repeat x3" means: "play the measure 3 times, not play it once and then
+# repeat it 3 more times" (site-tabs/ratm_take_the_power_back.txt), "repeat x3 = play it 4
+# times", "x3 means 3 more times".  Its two numbers say it, else its words.
+_CONVENTION_NUMBERS = re.compile(r"(?i)\brepeat\W{0,3}\s*(?:x\s*(\d+)|(\d+)\s*x)\b.{0,80}?"
+                                 r"\b(\d+)\s+(?:more\s+)?times")
+_CONVENTION = re.compile(r"(?i)\brepeat\b.*\b(?:more\s+times|in\s+total|altogether|additional|"
+                         r"including\s+the\s+first)")
+_MORE_TIMES = re.compile(r"(?i)\bmore\s+times|\badditional\b")
+_NOT_MORE = re.compile(r"(?i)\bnot\b[^.;]*\bmore\s+times|\bin\s+total|\baltogether|"
+                       r"\bincluding\s+the\s+first")
 _SECTION_WORD = (r"(intro|verse|pre-?chorus|chorus|bridge|outro|solo|breakdown|interlude|"
                  r"groove|riff|ending|coda|refrain)")
 _HEADER = re.compile(rf"(?i)^\W*{_SECTION_WORD}\b[^|=]{{0,30}}$")
@@ -66,6 +83,62 @@ class _Repeats:
                   "put it directly above or below the lines it repeats")
 
     # -- repeats -----------------------------------------------------------------------
+    def find_repeat_convention(self, prose: list) -> None:
+        """Read a note that says whether "repeat x3" is three plays or four (the first one
+        found wins); without one, "repeat xN" is N plays in total, the most common reading."""
+        self.repeat_more, self.repeat_note, self._reading_said = False, None, False
+        self.convention_lines: set = set()
+        paragraphs, current = [], []
+        for no in prose:
+            if self.lines[no].strip() and (not current or current[-1] == no - 1):
+                current.append(no)
+                continue
+            paragraphs.append(current)
+            current = [no] if self.lines[no].strip() else []
+        paragraphs.append(current)
+        for para in filter(None, paragraphs):
+            text = " ".join(self.lines[no].strip() for no in para)
+            numbers = _CONVENTION_NUMBERS.search(text)
+            if numbers and not _MORE_TIMES.search(numbers.group()):
+                said, plays = int(numbers.group(1) or numbers.group(2)), int(numbers.group(3))
+                if plays not in (said, said + 1):
+                    continue
+                self.repeat_more = plays == said + 1
+            elif _CONVENTION.search(text):
+                self.repeat_more = bool(_MORE_TIMES.search(text)) and not _NOT_MORE.search(text)
+            else:
+                continue
+            self.repeat_note = next(no for no in para if _REPEAT_WORD.search(self.lines[no]))
+            self.convention_lines = set(para)
+            return
+
+    def plays(self, times: int, no: int, col: int, mark: str) -> int:
+        """How many times a repeat mark ``mark`` with the count ``times`` plays its bars.
+        A mark worded "repeat" follows the tab's own note on what it means, if any; the
+        first such mark gets a finding that states the reading."""
+        if not _REPEAT_WORD.search(mark):
+            return times
+        total = times + 1 if self.repeat_more else times
+        if not self._reading_said:
+            self._reading_said = True
+            where = (f"as the tab's note at line {self.source.position(self.repeat_note, 0)[0]} "
+                     "says" if self.repeat_note is not None else "the most common reading; a "
+                     "note such as 'repeat x3 means 4 times' changes it")
+            self.find(no, col, "DT111", f"repeat mark {mark.strip()!r} read as {total} plays in "
+                      f"total ({where})")
+        return total
+
+    def _span(self, first: int, last: int, times: int) -> tuple:
+        self._spans += 1
+        return (first, last, times, self._spans)
+
+    @staticmethod
+    def _add_span(bar: dict, span: tuple) -> None:
+        """Add a repeat to a bar; a bar's repeats are kept outermost first."""
+        spans = bar.setdefault("repeats", [])
+        spans.append(span)
+        spans.sort(key=lambda sp: (sp[0] - sp[1], sp[3]))
+
     def find_repeats(self, system: System, bars: list) -> None:
         ref = system.staffs[0]
         for no, text in system.brackets:
@@ -80,24 +153,8 @@ class _Repeats:
                     bars[k]["ending"] = ending
                 if not covered:
                     self.find(no, m.start(), "DT107", f"ending {ending}. stands over no bar")
-            for m in _REPEAT_TOKEN.finditer(text if not is_volta(text) else ""):
-                times = int(m.group(1) or m.group(2))
-                left, right = m.start() - 1, m.end()
-                while left >= 0 and text[left] in "-=_ ":
-                    left -= 1
-                while right < len(text) and text[right] in "-=_ ":
-                    right += 1
-                if left < 0 or text[left] != "|" or right >= len(text) or text[right] != "|":
-                    self.find(no, m.start(), "DT107", f"repeat bracket x{times} is not closed "
-                              "by '|' at both ends")
-                    continue
-                covered = [k for k, (s, e) in enumerate(ref.bars)
-                           if min(e, right) - max(s, left) > (e - s) / 2]
-                if not covered:
-                    self.find(no, m.start(), "DT107", f"repeat bracket x{times} covers no bar")
-                    continue
-                for k in covered:
-                    bars[k]["repeat"] = (bars[covered[0]]["written"], bars[covered[-1]]["written"], times)
+            for m in _BRACKET_COUNT.finditer(text if not is_volta(text) else ""):
+                self._read_bracket(no, text, m, ref, bars)
         open_at = None
         for k, (opens, closes) in enumerate(ref.signs):
             if opens:
@@ -107,19 +164,54 @@ class _Repeats:
                 m = _REPEAT_TOKEN.search(ref.text[ref.bars[k][1]:ref.bars[k][1] + 8]) or (
                     _REPEAT_TOKEN.search(ref.post) if k == len(ref.bars) - 1 else None)
                 times = int(m.group(1) or m.group(2)) if m else 2
+                span = self._span(bars[first]["written"], bars[k]["written"], times)
                 for j in range(first, k + 1):
-                    bars[j]["repeat"] = (bars[first]["written"], bars[k]["written"], times)
+                    self._add_span(bars[j], span)
                 open_at = None
         if open_at is not None:
             self.find(ref.no, ref.bars[open_at][0] - 1, "DT107", "repeat sign '|:' is never "
                       "closed by ':|' in this system")
-        trailing = [m for st in system.staffs for m in [_REPEAT_TOKEN.search(st.post)] if m]
+        trailing = [(st, m) for st in system.staffs for m in [_REPEAT_TOKEN.search(st.post)] if m]
         if trailing and system.repeat_times == 1 and not any(ref.signs[-1]):
-            system.repeat_times = int(trailing[0].group(1) or trailing[0].group(2))
+            st, m = trailing[0]
+            # a note split over two lines beside the system: "| repeat" over "|   3x"
+            mark = " ".join(s.post.strip() for s in system.staffs if s.post.strip())
+            system.repeat_times = self.plays(int(m.group(1) or m.group(2)), st.no,
+                                             len(st.text) + m.start(), mark)
         if system.repeat_times > 1:
-            span = (bars[0]["written"], bars[-1]["written"], system.repeat_times)
+            span = self._span(bars[0]["written"], bars[-1]["written"], system.repeat_times)
             for bar in bars:
-                bar.setdefault("repeat", span)
+                self._add_span(bar, span)
+
+    def _read_bracket(self, no: int, text: str, m, ref, bars: list) -> None:
+        """One repeat bracket over the staff: ``|---x2---|``, ``|----repeat-3x----|``,
+        ``|____x7____|`` or a rule without end bars, ``   ______x9______``."""
+        times = int(m.group(1) or m.group(2))
+        left, right = text.rfind("|", 0, m.start()), text.find("|", m.end())
+        if left < 0 and right < 0:                   # a rule with no end bars: its two ends
+            before, after = text[:m.start()], text[m.end():]
+            rule = "_-="
+            if (len(before) - len(before.rstrip(rule + " ")) < MIN_OPEN_BRACKET_RULE
+                    or len(after) - len(after.lstrip(rule + " ")) < MIN_OPEN_BRACKET_RULE):
+                self.find(no, m.start(), "DT107", f"repeat bracket x{times} is not closed "
+                          "by '|' at both ends")
+                return
+            left = len(before) - len(before.lstrip()) - 1
+            right = len(text.rstrip())
+        elif left < 0 or right < 0:
+            self.find(no, m.start(), "DT107", f"repeat bracket x{times} is not closed "
+                      "by '|' at both ends")
+            return
+        covered = [k for k, (s, e) in enumerate(ref.bars)
+                   if min(e, right) - max(s, left) > (e - s) / 2]
+        if not covered:
+            self.find(no, m.start(), "DT107", f"repeat bracket x{times} covers no bar")
+            return
+        times = self.plays(times, no, m.start(), text[left + 1:right])
+        if times > 1:
+            span = self._span(bars[covered[0]]["written"], bars[covered[-1]]["written"], times)
+            for k in covered:
+                self._add_span(bars[k], span)
 
     def insert_section_replays(self, prose, systems, written, first_bar_of_system) -> list:
         """"Repeat chorus", "Verse again": the bars of the first section of that name are
@@ -163,29 +255,38 @@ class _Repeats:
 
     def expand_repeats(self, systems, written: list, score: Score) -> None:
         passes: Counter = Counter()              # times each written bar has been played
+        for wb in self._play(written, frozenset()):
+            passes[wb["written"]] += 1
+            n = passes[wb["written"]]
+            index = len(score.bars)
+            score.bars.append(Bar(index, wb["meter"], wb["written"], n,
+                                  wb["line"], wb["column"], wb["cells"]))
+            for beat, instrument, arts, line, col, label in wb["hits"]:
+                score.events.append(Event(index, beat, instrument, arts, velocity_for(arts),
+                                          wb["written"], n, line, col, self.path, label))
+
+    def _play(self, seq: list, done: frozenset) -> list:
+        """The bars of ``seq`` in playing order: each repeat not in ``done`` played its
+        number of times, outermost first; an ending plays on its pass of the innermost
+        repeat around it."""
+        out: list = []
         i = 0
-        while i < len(written):
-            span = written[i].get("repeat")
-            if span is None:
-                group, times = [written[i]], 1
-            else:
-                first, last, times = span
-                j = i
-                while (j < len(written) and written[j]["written"] <= last
-                       and written[j].get("replay") == written[i].get("replay")):
-                    j += 1
-                group = written[i:max(j, i + 1)]
-            for rep in range(1, times + 1):
-                for wb in group:
-                    if times > 1 and wb.get("ending", rep) != rep:
-                        continue                  # a first ending on a later pass, ...
-                    passes[wb["written"]] += 1
-                    n = passes[wb["written"]]
-                    index = len(score.bars)
-                    score.bars.append(Bar(index, wb["meter"], wb["written"], n,
-                                          wb["line"], wb["column"], wb["cells"]))
-                    for beat, instrument, arts, line, col, label in wb["hits"]:
-                        score.events.append(Event(index, beat, instrument, arts,
-                                                  velocity_for(arts), wb["written"], n,
-                                                  line, col, self.path, label))
-            i += len(group)
+        while i < len(seq):
+            wb = seq[i]
+            spans = [sp for sp in wb.get("repeats", ()) if sp not in done]
+            if not spans:
+                out.append(wb)
+                i += 1
+                continue
+            span = spans[0]
+            j = i
+            while (j < len(seq) and span in seq[j].get("repeats", ())
+                   and seq[j].get("replay") == wb.get("replay")):
+                j += 1
+            inner = done | {span}
+            for rep in range(1, span[2] + 1):
+                kept = [b for b in seq[i:j] if b.get("ending", rep) == rep
+                        or any(sp not in inner for sp in b.get("repeats", ()))]
+                out.extend(self._play(kept, inner))
+            i = j
+        return out

@@ -25,7 +25,7 @@ def _labels(role, *names):
 
 _labels(I.HIHAT_CLOSED, "HH", "Hh", "H", "hh", "HiH", "Hat", "HAT", "CH", "Hc", "HC")
 _labels(I.HIHAT_OPEN, "OH", "Ho", "HO")
-_labels(I.HIHAT_PEDAL, "Hf", "HF", "hf", "HP", "Hp", "FH", "PH", "HHf", "HFt", "F")
+_labels(I.HIHAT_PEDAL, "Hf", "HF", "hf", "HP", "Hp", "FH", "PH", "HHf", "HFt")
 _labels(I.SNARE, "SD", "S", "Sn", "SN", "Sd", "sd", "Snr", "SNR", "Snare")
 _labels(I.SIDE_STICK, "SS", "XS", "CS")
 _labels(I.KICK, "BD", "B", "K", "Kick", "KD", "Bd", "bd", "BK", "Kk", "KK", "B1", "B2",
@@ -33,7 +33,7 @@ _labels(I.KICK, "BD", "B", "K", "Kick", "KD", "Bd", "bd", "BK", "Kk", "KK", "B1"
 _labels(TOM_HIGH, "T1", "HT", "sT", "ST", "1T", "t1", "Ht", "hT", "RT", "R1T", "T")
 _labels(TOM_MID, "T2", "MT", "mT", "2T", "t2", "Mt", "M")
 _labels(TOM_LOW, "T3", "LT", "lT", "3T", "t3", "Lt", "T4", "4T", "t4")
-_labels(TOM_FLOOR, "FT", "fT", "Ft", "F1", "FT1", "FT2", "F2", "Fl")
+_labels(TOM_FLOOR, "FT", "fT", "Ft", "F1", "FT1", "FT2", "F2", "Fl", "F", "f")
 _labels(I.CRASH, "C", "CC", "Cr", "CR", "C1", "Cc")
 _labels(I.CRASH2, "C2", "C3", "C4", "CC2", "Cr2", "CR2")
 _labels(I.RIDE, "R", "Rd", "RC", "RD", "Ri", "R1", "Rc")
@@ -44,6 +44,14 @@ _labels(I.SPLASH, "Sp", "SP", "SC", "Spl", "Splash", "sp")
 _labels(I.COWBELL, "CB", "Cb", "Cow", "cb")
 _labels(I.TAMBOURINE, "Tb", "TB", "Tam", "Tamb", "Ta")
 _labels(I.HAND_CLAP, "Cl", "CLP", "Clp")
+# One-letter lower-case labels, as in "c r h hf s b" (site-tabs/ratm_take_the_power_back.txt)
+# and the toms "t" and "f" (site-tabs/tool_parabola.txt).
+_labels(I.CRASH, "c")
+_labels(I.RIDE, "r")
+_labels(I.HIHAT_CLOSED, "h")
+_labels(I.SNARE, "s")
+_labels(I.KICK, "b", "k")
+_labels(TOM_HIGH, "t")
 
 # Labels whose meaning differs between tab sites: the legend decides, else the first
 # reading is taken and a DT102 warning says so.
@@ -52,7 +60,10 @@ AMBIGUOUS_LABELS: dict[str, tuple] = {
     "Ch": (I.CHINA, I.HIHAT_CLOSED),
     "SC": (I.SPLASH, I.SIDE_STICK),
     "T": (TOM_HIGH, I.TAMBOURINE),
-    "F": (I.HIHAT_PEDAL, TOM_FLOOR),
+    # F is the floor tom on most tab sites (and surely so beside a foot hi-hat line, see
+    # FOOT_HIHAT_ROLES in parse.py); some tabbers write it for the hi-hat foot.
+    "F": (TOM_FLOOR, I.HIHAT_PEDAL),
+    "f": (TOM_FLOOR, I.HIHAT_PEDAL),
     "M": (TOM_MID, I.MARACAS),
 }
 
@@ -87,10 +98,13 @@ _COMMON = {"x": (None, PLAIN), "o": (None, PLAIN), "X": (None, ACC), "O": (None,
            "g": (None, GH), "f": (None, FL), "F": (None, FL | ACC), "d": (None, DB),
            "D": (None, DB | ACC), "@": (None, ACC)}
 
+# "0" for "o" on drum lines ("BD|0---0---|"), as some tabbers type it.
+_ZERO = {"0": (None, PLAIN)}
+
 SYMBOLS: dict[str, dict[str, tuple]] = {
-    "drum": {**_COMMON, "r": (None, RIM), "R": (None, RIM | ACC), "G": (None, GH),
+    "drum": {**_COMMON, **_ZERO, "r": (None, RIM), "R": (None, RIM | ACC), "G": (None, GH),
              "#": (None, CHK), "c": (I.SIDE_STICK, PLAIN)},
-    "kick": dict(_COMMON),
+    "kick": {**_COMMON, **_ZERO},
     "hihat": {**_COMMON, "o": (I.HIHAT_OPEN, PLAIN), "O": (I.HIHAT_OPEN, ACC),
               "w": (I.HIHAT_OPEN, HALF), "W": (I.HIHAT_OPEN, HALF | ACC),
               "+": (None, PLAIN), "c": (None, PLAIN), "s": (I.HIHAT_PEDAL, PLAIN),
@@ -99,14 +113,22 @@ SYMBOLS: dict[str, dict[str, tuple]] = {
     "hihat_pedal": {"x": (None, PLAIN), "o": (None, PLAIN), "X": (None, ACC),
                     "O": (None, ACC), "s": (None, PLAIN), "S": (None, PLAIN),
                     "w": (I.HIHAT_OPEN, HALF), "W": (I.HIHAT_OPEN, HALF | ACC)},
+    # r and R on a cymbal: the strokes of a roll, one a cell (site-tabs/tool_parabola.txt
+    # writes "C |R-----------rrrrrrrr|")
     "cymbal": {**_COMMON, "#": (None, CHK), "c": (None, CHK), "b": (None, BELL),
-               "B": (None, BELL | ACC), "@": (None, BELL), "w": (None, HALF)},
+               "B": (None, BELL | ACC), "@": (None, BELL), "w": (None, HALF),
+               "r": (None, PLAIN), "R": (None, ACC)},
     "ride": {**_COMMON, "#": (None, CHK), "c": (None, CHK), "b": (I.RIDE_BELL, BELL),
              "B": (I.RIDE_BELL, BELL | ACC), "@": (I.RIDE_BELL, BELL)},
 }
 
 # Characters that mean "no hit here" inside a bar (em and en dashes are web-copy noise).
 REST_CHARS = "-\u2014\u2013=_.~ \u00b7"
+
+
+# Symbols that name an instrument of their own on any line ("c" is a cross stick on a snare
+# line): kept only on lines of that instrument's family.
+FAMILY_ONLY = {I.SIDE_STICK}
 
 
 def line_kind(instrument: I) -> str:
@@ -127,7 +149,7 @@ INSTRUMENT_WORDS: list[tuple[re.Pattern, object]] = [
         (r"ride\s*bell|bell\s+of\s+(the\s+)?ride", I.RIDE_BELL),
         (r"china|chinese|\bstack", I.CHINA),
         (r"splash", I.SPLASH),
-        (r"cow\s*bell", I.COWBELL),
+        (r"cow[\s-]*bell", I.COWBELL),
         (r"tambourine", I.TAMBOURINE),
         (r"\bclap", I.HAND_CLAP),
         (r"cross[\s-]*stick|side[\s-]*stick|rim\s*click", I.SIDE_STICK),
@@ -148,7 +170,7 @@ ARTICULATION_WORDS: list[tuple[re.Pattern, object]] = [
     (re.compile(p, re.I), meaning) for p, meaning in [
         (r"ghost", A.GHOST), (r"flam", A.FLAM), (r"drag|ruff", A.DRAG),
         (r"double", A.DOUBLE), (r"choke|grab", A.CHOKE), (r"accent", A.ACCENT),
-        (r"rim\s*shot|\brim\b|\brims\b", A.RIMSHOT), (r"\bbell\b", A.BELL),
+        (r"rim\s*shot|\brim\b|\brims\b", A.RIMSHOT), (r"(?<!cow[\s-])\bbell\b", A.BELL),
         (r"wash|loose|half[\s-]*open|sloppy", A.HALF_OPEN),
         (r"stomp|\bfoot\b|pedal|\bclose\b.*\bfoot", "pedal"),
         (r"\bopen", "open"),

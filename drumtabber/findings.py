@@ -31,6 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT111": (Severity.INFO, "header hint read (tempo, meter)"),
     "DT112": (Severity.INFO, "guitar or bass tab skipped"),
     "DT113": (Severity.WARNING, "a line that looks like a drum staff could not be read"),
+    "DT114": (Severity.ERROR, "repeat count too large, or repeats past the longest song read"),
     "DT201": (Severity.ERROR, "alignment file malformed: bad syntax, unknown key or wrong value"),
     "DT202": (Severity.ERROR, "alignment file's tab is missing or has no bars"),
     "DT203": (Severity.ERROR, "tempo change, ramp, anchor or meter past the end of the tab"),

@@ -247,6 +247,7 @@ BAD_INPUTS = {
     "DT110": ("|-q-|: something else entirely\nHH|x-x-x-x-|\n", "not understood"),
     "DT111": ("BPM: 148\nHH|x-x-x-x-|\n", "tempo hint 148"),
     "DT113": ("HH|x-x-x-x-|\n  |o---o---|\n\n", "looks like a drum staff line"),
+    "DT114": ("HH|x-x-x-x-|\nREPEAT 999999999x\n", "asks for 999,999,999 plays"),
     "DT112": ("HH|x-x-x-x-|\n\ne|---0---|\nB|---1---|\nG|---0---|\nD|---2---|\nA|---3---|\n"
               "E|-------|\n", "guitar or bass tab of 6 strings skipped"),
 }

@@ -12,7 +12,7 @@ from . import vocab as V
 from .grids import grid_from_count, grid_from_width
 from .legend import _role_name
 from .lines import _BAR_DELIMS, NOT_SYMBOL_LETTER, System, words_in
-from .repeats import _REPEAT_TOKEN
+from .repeats import _REPEAT_TOKEN, read_count
 
 # One beat of count notation: a run of cells between spaces ("1n1n 2n2n 3n3n 4n4n").
 _BEAT = re.compile(r"\S+")
@@ -45,15 +45,18 @@ class _Bars:
             if k in system.bar_meters:          # a meter written over or beside this bar
                 written, written_at = system.bar_meters[k], first_bar + k + 1
             changed = [b for b in self.meter_changes if b <= first_bar + k + 1]
+            stated = False                      # a meter the tab itself writes
             if changed and max(changed) >= written_at:
                 meter = self.meter_changes[max(changed)]
             else:
                 meter = written or system_meter
+                stated = bool(written or system.meter)     # not a hint further down
             meters.append(meter)
             if counted:
                 grids.append(self.count_grid(system, k, meter))
             else:
-                grids.append(self.bar_grid(system, k, s, e, meter, majority) + (None,))
+                grids.append(self.bar_grid(system, k, s, e, meter, majority, stated)
+                             + (None,))
         for st in system.staffs[1:]:
             if st.bars != ref.bars and not (counted and len(st.bars) == len(ref.bars)):
                 self.find(st.no, 0, "DT104",
@@ -225,14 +228,21 @@ class _Bars:
                       f"{int(beat) + 1} of its bar; read where it stands")
         return beat
 
-    def bar_grid(self, system: System, k: int, s: int, e: int, meter: Meter, majority: int):
+    def bar_grid(self, system: System, k: int, s: int, e: int, meter: Meter, majority: int,
+                 stated: bool = False):
+        """Bar ``k``'s grid: ``(positions, beats)``, from the count line, else the width.
+        A count whose beats differ from a meter the tab writes (``stated``) gets a finding;
+        the count is read."""
         ref = system.staffs[0]
         if system.count is not None:
             rest = system.count[e + 1:]
             token = _REPEAT_TOKEN.fullmatch(rest.strip())
             if k == len(ref.bars) - 1 and token:
-                system.repeat_times = max(system.repeat_times,
-                                          int(token.group(1) or token.group(2)))
+                col = e + 1 + rest.index(token.group())
+                times = self.capped(read_count(token.group(1) or token.group(2)),
+                                    system.count_no, col, token.group())
+                if times > system.repeat_times:
+                    system.repeat_times, system.repeat_at = times, (system.count_no, col)
             elif k == len(ref.bars) - 1 and any(ch.isdigit() for ch in rest):
                 self.find(system.count_no, e + 1, "DT105", "count line runs on past the last "
                           f"bar line of {ref.label!r}: it does not line up with the bars")
@@ -252,6 +262,10 @@ class _Bars:
                     beats = meter.numerator
                 if problem:
                     self.find(system.count_no, s, "DT105", f"count of bar {k + 1}: {problem}")
+                elif stated and beats != meter.numerator:
+                    self.find(system.count_no, s, "DT105", f"count of bar {k + 1} has {beats} "
+                              f"beats but the tab's meter is {meter}: read as "
+                              f"{beats}/{meter.denominator}, as counted")
                 return positions, beats
         positions, beats, guess = grid_from_width(e - s, meter.numerator, majority)
         width = e - s

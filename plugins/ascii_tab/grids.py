@@ -13,6 +13,9 @@ _TRIPLET_QUARTERS = {"q": Fraction(2, 3), "e": Fraction(1, 3), "s": Fraction(1, 
 # of three cells an eighth; shorter bars are spread evenly).
 SEXTUPLET = 6
 MIN_TRIPLET_BAR = 12
+# Digits of a beat number read (the widest bars read have 2,500 beats); a longer run of
+# digits is no beat number, and int() refuses strings of over 4,300 digits.
+MAX_BEAT_DIGITS = 6
 
 
 @lru_cache(maxsize=4096)
@@ -28,7 +31,7 @@ def grid_from_count(count: str, denominator: int):
     """
     width = len(count)
     starts = [m.start() for m in re.finditer(r"\d+", count)]
-    numbers = [int(m.group()) for m in re.finditer(r"\d+", count)]
+    numbers = [int(m.group()[:MAX_BEAT_DIGITS]) for m in re.finditer(r"\d+", count)]
     positions: list = [None] * width
     quarter = Fraction(denominator, 4)        # beats in one quarter note
     problem = ""

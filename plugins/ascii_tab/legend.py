@@ -89,7 +89,11 @@ _PLAYED_AS = {Instrument.SIDE_STICK, Instrument.HIHAT_OPEN, Instrument.HIHAT_CLO
 
 
 def read_legend(lines: list[str], staff_lines: set[int], path: str,
-                used_symbols: frozenset = frozenset()) -> tuple[Legend, list]:
+                used_symbols: frozenset = frozenset(),
+                labels: frozenset = frozenset()) -> tuple[Legend, list]:
+    """The legend of a tab and its findings.  ``used_symbols`` are the symbols of its staff
+    lines, ``labels`` their labels: an entry for one of those that names nothing known gets
+    a finding."""
     legend, findings, section = Legend(), [], None
     for no, line in enumerate(lines):
         if no in staff_lines or not line.strip():
@@ -101,7 +105,8 @@ def read_legend(lines: list[str], staff_lines: set[int], path: str,
                        else "percussion" if word.startswith("perc") else "drum")
             continue
         for entry in _legend_entries(line):
-            _read_legend_entry(entry, no, legend, findings, section, path, used_symbols)
+            _read_legend_entry(entry, no, legend, findings, section, path, used_symbols,
+                               labels, line.find(entry) + 1)
     return legend, findings
 
 
@@ -116,7 +121,8 @@ _LEGEND_SPLIT = re.compile(r"(?:[,;]\s*|\s{2,})(?=[A-Za-z0-9#@+*()]{1,3}\s*[=:])
 
 
 def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, section, path,
-                       used_symbols: frozenset = frozenset()):
+                       used_symbols: frozenset = frozenset(), labels: frozenset = frozenset(),
+                       column: int = 1):
     m = _LEGEND_SYMBOL.match(line)
     key_is_symbol = bool(m)
     if not m:
@@ -143,6 +149,11 @@ def _read_legend_entry(line: str, no: int, legend: Legend, findings: list, secti
                 legend.labels[key] = role
             return
         if len(keys) != 1 or len(keys[0]) > 2 or meaning is None:
+            unknown = [k for k, r in zip(keys, roles) if r is None and k in labels]
+            if unknown:                     # "HH = banjo": a staff label, no instrument
+                findings.append(Finding(path, no + 1, column, "DT110", f"legend entry "
+                                        f"{line.strip()[:60]!r} names no instrument known for "
+                                        f"line {unknown[0]!r}; the line is read by its label"))
             return
     _read_symbol_entry(keys[0], desc, no, legend, findings, section, path, None)
 

@@ -24,7 +24,7 @@ _BAR_DELIMS = "|()[]"
 _LABEL_RE = re.compile(r"^[A-Za-z0-9#&](?:[A-Za-z0-9#&.()'/+-]| (?! )){0,%d}$" % (MAX_LABEL_LEN - 1))
 _BRACKET_WORDS = r"(?:repeat|rpt|play|times|time)"
 _BRACKET_BODY = re.compile(
-    rf"^[|\-=_ ]*(?:(?:{_BRACKET_WORDS}[\s-]*)*(?:x\s?\d{{1,3}}|\d{{1,3}}\s?x|\d{{1,3}}\s*times)"
+    rf"^[|\-=_ ]*(?:(?:{_BRACKET_WORDS}[\s-]*)*(?:x\s?\d+|\d+\s?x|\d+\s*times)"
     rf"(?:[\s-]*{_BRACKET_WORDS})*[|\-=_ ]*)+$", re.I)
 # A run of letters inside a bar that holds letters no line reads as hit symbols: a word
 # ("S ------repeat-----|", "CC  1nnn roll roll", "---Fill for 6 Mesures---").
@@ -237,6 +237,7 @@ class System:
     count_no: int | None = None
     brackets: list = field(default_factory=list)   # [(line index, text)]
     repeat_times: int = 1             # from a prose note such as "(repeat 3 times)"
+    repeat_at: tuple | None = None    # (line index, column) of that note or mark
     section_repeat: tuple | None = None   # (last system index, times, note line): "Chorus x2"
     meter: Meter | None = None
     bar_meters: dict = field(default_factory=dict)  # bar index -> meter written over or beside it

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +16,14 @@ from .legend import _LEGEND_SYMBOL, Legend, _role_from_text, _role_name, read_le
 from .lines import (_BARE, STAFF_SYMBOL_SHARE, System, _staff_share, is_bracket, is_count_line,
                     is_string_tab, match_bare_staff, match_staff)
 from .prepare import prepare_text
-from .repeats import _REPEAT_NOTE, _REPEAT_TOKEN, _WORD_TIMES, _Repeats
+from .repeats import _REPEAT_NOTE, _REPEAT_TOKEN, _WORD_TIMES, _Repeats, read_count
 
-_TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b|\bspeed\b|\u2669|(?<![\w])[qj](?=\s*=))\s*[-:=~]*"
-                    r"\s*~?\s*(\d{2,3}(?:\.\d+)?)|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
+_TEMPO = re.compile(r"(?i)(?:\bbpm\b|\btempo\b|\bspeed\b|\u2669|(?<![\w])[qj](?=\s*=))\s*+[-:=~]*+"
+                    r"\s*+~?\s*+(\d{2,3}(?:\.\d+)?)|(\d{2,3}(?:\.\d+)?)\s*bpm\b")
 _METER_LINE = re.compile(
-    r"(?i)^\W*(?:time(?:\s*signature)?\s*[:=]?\s*|meter\s*[:=]?\s*)?(\d{1,2})\s*/\s*(\d{1,2})\W*$")
-_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*signature)?|timing(?:\s+is)?|meter)\s*[:=]?\s*"
+    r"(?i)^\W*(?:time(?:\s*+signature)?\s*+[:=]?\s*+|meter\s*+[:=]?\s*+)?"
+    r"(\d{1,2})\s*+/\s*+(\d{1,2})\W*$")
+_HEADER_METER = re.compile(r"(?i)(?:time(?:\s*+signature)?|timing(?:\s++is)?|meter)\s*+[:=]?\s*+"
                            r"(\d{1,2})\s*/\s*(\d{1,2})"
                            r"|\b(\d{1,2})\s*/\s*(\d{1,2})\s*(?:time|meter)\b")
 # A line of meters written over the bars they start ("  4/4          6/4",
@@ -78,7 +80,7 @@ class _Parse(_Bars, _Repeats):
         self.default_meter = Meter.parse(options.default_meter)
         self.meter_changes = parse_meter_changes(options.meters)
         self.meter_changes.update(meter_hints or {})
-        self._spans = 0
+        self._spans, self._span_at, self._cut = 0, {}, set()    # repeats (see .repeats)
         self._said: set = set()            # (line, symbol) of findings made once a line
 
     def find(self, no: int, col: int, code: str, message: str):
@@ -295,7 +297,8 @@ class _Parse(_Bars, _Repeats):
             chars.update(st.text[st.bars[0][0]:st.bars[-1][1]])
         used = frozenset(chars - set(V.REST_CHARS) - {"|"})
         if self.options.read_legend:
-            legend, found = read_legend(self.lines, set(staffs), self.path, used)
+            legend, found = read_legend(self.lines, set(staffs), self.path, used,
+                                        frozenset(st.label for st in staffs.values()))
             self.findings.extend(self._moved(found))
         extras = [self.options.legend.split("\n")] if self.options.legend else []
         if self.legend_hints:       # read like a legend option of "G = china" lines
@@ -326,14 +329,14 @@ class _Parse(_Bars, _Repeats):
         for i, system in enumerate(systems):
             if system.section_repeat is None:
                 continue
-            j, times, no = system.section_repeat
+            j, times, no, col = system.section_repeat
             first, last = first_bar_of_system[i], first_bar_of_system[j + 1] - 1
             inside = written[first - 1:last]
             if any(wb.get("repeats") for wb in inside):
                 self.find(no, 0, "DT107", f"section repeat ({times} times) holds repeats of its "
                           "own; nested repeats are not expanded: write the section out")
                 continue
-            span = self._span(first, last, times)
+            span = self._span(first, last, times, no, col)
             for wb in inside:
                 self._add_span(wb, span)
         score.tempo_hints = [(first_bar_of_system[i], bpm) for i, bpm in score.tempo_hints]
@@ -377,7 +380,8 @@ class _Parse(_Bars, _Repeats):
                 try:
                     meter = Meter.parse(f"{num}/{den}")
                 except ValueError:
-                    meter = None
+                    first = next(k for k, g in enumerate(m.groups(), 1) if g)
+                    meter = self.bad_meter(no, m.start(first), f"{num}/{den}")
                 if meter is not None:
                     if score.meter_hint is None:
                         score.meter_hint = meter
@@ -388,10 +392,12 @@ class _Parse(_Bars, _Repeats):
             m = _REPEAT_NOTE.search(text.replace("\u00d7", "x"))
             if (m and not _TEMPO.search(text) and not _METER_LINE.match(text)
                     and no not in self.convention_lines):
-                value = next(g for g in m.groups() if g)
-                times = _WORD_TIMES.get(value.lower()) or int(value)
+                group = next(k for k, g in enumerate(m.groups(), 1) if g)
+                value = m.group(group)
+                times = _WORD_TIMES.get(value.lower()) or read_count(value)
+                times = self.capped(times, no, m.start(group), m.group())
                 times = self.plays(times, no, m.start(), m.group())
-                self.attach_repeat_note(no, times, systems, starts, ends)
+                self.attach_repeat_note(no, times, systems, starts, ends, m.start(group))
         current = None
         for i, system in enumerate(systems):
             current = meter_from.get(i, current)
@@ -405,13 +411,15 @@ class _Parse(_Bars, _Repeats):
         if nxt is None or starts[nxt] - no > 2:
             return False
         ref = systems[nxt].staffs[0]
+        ends = [e for _, e in ref.bars]
         for m in _METER_TOKEN.finditer(text):
             try:
                 meter = Meter.parse(m.group())
             except ValueError:
+                self.bad_meter(no, m.start(), m.group())
                 continue
-            k = next((k for k, (s, e) in enumerate(ref.bars) if e > m.start()), None)
-            if k is None:
+            k = bisect_right(ends, m.start())          # the first bar that ends past it
+            if k == len(ends):
                 continue
             if k == 0:
                 meter_from[nxt] = meter
@@ -423,6 +431,11 @@ class _Parse(_Bars, _Repeats):
             self.find(no, m.start(), "DT111", f"meter hint {meter}"
                       + (f" from bar {k + 1} of the system below" if k else ""))
         return True
+
+    def bad_meter(self, no: int, col: int, text: str) -> None:
+        """A meter hint that is no meter ("Time: 7/0") is ignored, with a finding."""
+        self.find(no, col, "DT108", f"meter hint {text} is not a meter (beats 1 or more, a "
+                  "beat note of 1, 2, 4, 8, 16 or 32): ignored, the bars' meter is guessed")
 
     def check_unread_staff(self, no: int, staffs: dict) -> None:
         """A prose line that looks like a drum staff (bars of hit symbols), or that starts

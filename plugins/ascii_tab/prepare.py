@@ -5,6 +5,7 @@ columns for every finding and hit."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from drumtabber.score import Meter
@@ -97,34 +98,43 @@ def _join_wraps(raw: list) -> Prepared:
 
 
 def _lift_stacked_meters(lines: list) -> list:
-    """Find vertical time signatures, blank them in ``lines`` and return them."""
+    """Find vertical time signatures, blank them in ``lines`` and return them.  Each line's
+    numbers and fraction bars are found once, so a line of thousands is read in linear time."""
     found = []
     for k in range(len(lines) - 2):
         top = lines[k]
         if not _DIGIT.search(top) or "-" not in lines[k + 1] and "_" not in lines[k + 1]:
             continue
+        if not any("|" in lines[j] for j in (k, k + 1, k + 2)):
+            continue                     # a fraction in prose, not beside a staff
+        bars = [m.span(1) for m in _STACK_BAR.finditer(lines[k + 1])]
+        lows = list(_STACK_NUMBER.finditer(lines[k + 2]))
+        bar_ends, low_spans = [e for _, e in bars], [n.span(1) for n in lows]
+        low_ends = [e for _, e in low_spans]
+        taken: set = set()               # (1, bar) and (2, number below) already in a stack
         for m in _STACK_NUMBER.finditer(top):
-            stack = _stack_at(lines, k, m)
-            if stack is not None:
-                found.append(stack)
+            bar = _first_meeting(bars, bar_ends, *m.span(1), taken, 1)
+            low = (_first_meeting(low_spans, low_ends, *bars[bar], taken, 2)
+                   if bar is not None else None)
+            if (low is None or int(lows[low].group(1)) not in _DENOMINATORS
+                    or int(m.group(1)) < 1):
+                continue
+            taken |= {(1, bar), (2, low)}
+            spans = (m.span(1), bars[bar], low_spans[low])
+            for j, (a, b) in zip((k, k + 1, k + 2), spans):
+                lines[j] = lines[j][:a] + " " * (b - a) + lines[j][b:]
+            found.append(StackedMeter(k + 1, min(a for a, _ in spans),
+                                      Meter(int(m.group(1)), int(lows[low].group(1))),
+                                      (k, k + 1, k + 2)))
     return found
 
 
-def _stack_at(lines: list, k: int, top) -> StackedMeter | None:
-    a, b = top.span(1)
-    bar = next((m for m in _STACK_BAR.finditer(lines[k + 1])
-                if m.start(1) <= b and m.end(1) >= a), None)
-    if bar is None:
-        return None
-    low = next((m for m in _STACK_NUMBER.finditer(lines[k + 2])
-                if m.start(1) <= bar.end(1) and m.end(1) >= bar.start(1)), None)
-    if low is None or int(low.group(1)) not in _DENOMINATORS or int(top.group(1)) < 1:
-        return None
-    if not any("|" in lines[j] for j in (k, k + 1, k + 2)):
-        return None                      # a fraction in prose, not beside a staff
-    for j, m in ((k, top), (k + 1, bar), (k + 2, low)):
-        s, e = m.span(1)
-        lines[j] = lines[j][:s] + " " * (e - s) + lines[j][e:]
-    column = min(top.start(1), bar.start(1), low.start(1))
-    return StackedMeter(k + 1, column, Meter(int(top.group(1)), int(low.group(1))),
-                        (k, k + 1, k + 2))
+def _first_meeting(spans: list, ends: list, a: int, b: int, taken: set, kind: int):
+    """The index of the first of ``spans`` (sorted, apart; ``ends`` their ends) that meets
+    columns ``a``..``b`` and is not ``(kind, index)`` in ``taken``, else None."""
+    i = bisect_left(ends, a)
+    while i < len(spans) and spans[i][0] <= b:
+        if (kind, i) not in taken:
+            return i
+        i += 1
+    return None

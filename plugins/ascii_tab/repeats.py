@@ -4,6 +4,7 @@ named section replays ("Repeat chorus") and their expansion into bars in playing
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from drumtabber.score import Bar, Event, Score, velocity_for
@@ -12,8 +13,30 @@ from .lines import _VOLTA, System, is_volta
 
 # Lines between a prose repeat note and the system it belongs to.
 REPEAT_NOTE_REACH = 2
+# The most plays one repeat mark is read as: every count of up to three digits, as the repeat
+# brackets and tokens of real tabs are written (the shared tabs' largest is 16: "16x"); a
+# count of four or more digits ("x999999999") is a slip or a joke, read as one play.
+MAX_REPEAT_TIMES = 999
+# The most the repeats and section replays add to the bars as written (each always read
+# once, however many: a 10 MB file of real tabs writes 94,000): 10,000 bars is over 5 hours
+# of 4/4 at 120 BPM, the MIDI plugin's MAX_BARS (plugins/gm_midi); 1,000,000 hits is 100 a
+# bar over those bars (a real song has a few thousand).  The repeat that would go past
+# either bound is cut there, with a finding.
+MAX_PLAYED_BARS = 10_000
+MAX_PLAYED_HITS = 1_000_000
+# Repeats nested around one bar (a bracket inside |: :| inside a section repeat is three):
+# more is no tab anyone plays from, and each level is one more call deep when expanded.
+MAX_NESTED_REPEATS = 8
+# Digits of a count read as a number: more is not a count (and Python's int() refuses
+# strings of over 4,300 digits).
+_MAX_COUNT_DIGITS = 12
 
-_REPEAT_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?x)(?![a-z0-9])")
+
+def read_count(digits: str) -> int:
+    """A repeat count's digits as a number; over _MAX_COUNT_DIGITS digits, 10**12."""
+    return int(digits) if len(digits) <= _MAX_COUNT_DIGITS else 10 ** _MAX_COUNT_DIGITS
+
+_REPEAT_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d+)|(\d+)\s?x)(?![a-z0-9])")
 _REPEAT_NOTE = re.compile(
     r"(?i)\b(?:repeat(?:ed)?|play(?:ed)?)\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times)\b)"
     r"|^\W*(?:x\s?(\d+)|(\d+)\s?x)\W*$"
@@ -21,7 +44,7 @@ _REPEAT_NOTE = re.compile(
     r"|^[^|]{0,40}?\b(twice|thrice)\b[^|]{0,20}$")   # "Intro x2", "Verse (4x)", "play twice"
 _WORD_TIMES = {"twice": 2, "thrice": 3}
 # The count inside a repeat bracket: "x3", "3x", "REPEAT-7X", "repeat 3 times".
-_BRACKET_COUNT = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d{1,3})|(\d{1,3})\s?(?:x|\s*times\b))"
+_BRACKET_COUNT = re.compile(r"(?i)(?<![a-z0-9])(?:x\s?(\d+)|(\d+)\s?(?:x|\s*times\b))"
                             r"(?![a-z0-9])")
 _REPEAT_WORD = re.compile(r"(?i)\b(?:repeat|rpt)")
 # A bracket drawn without end bars ("   ______x9______") needs this many '_' or '-' on each
@@ -32,10 +55,13 @@ MIN_OPEN_BRACKET_RULE = 4
 # times", "x3 means 3 more times".  Its two numbers say it, else its words.
 _CONVENTION_NUMBERS = re.compile(r"(?i)\brepeat\W{0,3}\s*(?:x\s*(\d+)|(\d+)\s*x)\b.{0,80}?"
                                  r"\b(\d+)\s+(?:more\s+)?times")
-_CONVENTION = re.compile(r"(?i)\brepeat\b.*\b(?:more\s+times|in\s+total|altogether|additional|"
+# A note says it within a sentence or two: at most 300 characters from "repeat" to its words
+# (site-tabs/ratm_take_the_power_back.txt: 105), which keeps a long paragraph linear.
+_CONVENTION = re.compile(r"(?i)\brepeat\b.{0,300}?\b(?:more\s+times|in\s+total|altogether|"
+                         r"additional|"
                          r"including\s+the\s+first)")
 _MORE_TIMES = re.compile(r"(?i)\bmore\s+times|\badditional\b")
-_NOT_MORE = re.compile(r"(?i)\bnot\b[^.;]*\bmore\s+times|\bin\s+total|\baltogether|"
+_NOT_MORE = re.compile(r"(?i)\bnot\b[^.;]{0,300}?\bmore\s+times|\bin\s+total|\baltogether|"
                        r"\bincluding\s+the\s+first")
 _SECTION_WORD = (r"(intro|verse|pre-?chorus|chorus|bridge|outro|solo|breakdown|interlude|"
                  r"groove|riff|ending|coda|refrain)")
@@ -49,7 +75,7 @@ class _Repeats:
     """The repeat handling of :class:`~.parse._Parse` (a mixin: it uses the parse's
     ``lines``, ``path`` and ``find``)."""
 
-    def repeat_section(self, no, i, times, systems, starts, ends) -> None:
+    def repeat_section(self, no, i, times, systems, starts, ends, col=0) -> None:
         """A note above system ``i``: "Chorus x2" repeats the whole section (the systems up
         to the next header line); a bare "x2" or "(repeat twice)" the one system."""
         words = re.sub(r"(?i)\b(repeat(ed)?|play(ed)?|times?|twice|thrice)\b|[x\u00d7]\s?\d+|\d+\s?x",
@@ -60,24 +86,24 @@ class _Repeats:
                                                for k in range(ends[j] + 1, starts[j + 1])):
                 j += 1
         if j == i:
-            systems[i].repeat_times = times
+            systems[i].repeat_times, systems[i].repeat_at = times, (no, col)
         else:
-            systems[i].section_repeat = (j, times, no)
+            systems[i].section_repeat = (j, times, no, col)
 
-    def attach_repeat_note(self, no, times, systems, starts, ends):
+    def attach_repeat_note(self, no, times, systems, starts, ends, col=0):
         blank = lambda a, b: any(not self.lines[k].strip() for k in range(a, b))  # noqa: E731
         # right under a system it repeats that system; right over one, the one below; then
         # the nearest within reach, below first
         for i in [i for i, end in enumerate(ends) if no - end == 1]:
-            systems[i].repeat_times = times
+            systems[i].repeat_times, systems[i].repeat_at = times, (no, col)
             return
         for i, start in enumerate(starts):
             if 0 < start - no <= REPEAT_NOTE_REACH and not blank(no + 1, start):
-                self.repeat_section(no, i, times, systems, starts, ends)
+                self.repeat_section(no, i, times, systems, starts, ends, col)
                 return
         for i, end in enumerate(ends):
             if 0 < no - end <= REPEAT_NOTE_REACH and not blank(end + 1, no):
-                systems[i].repeat_times = times
+                systems[i].repeat_times, systems[i].repeat_at = times, (no, col)
                 return
         self.find(no, 0, "DT107", f"repeat note ({times} times) is not next to a system; "
                   "put it directly above or below the lines it repeats")
@@ -112,6 +138,18 @@ class _Repeats:
             self.convention_lines = set(para)
             return
 
+    def capped(self, times: int, no: int, col: int, mark: str) -> int:
+        """A repeat count over MAX_REPEAT_TIMES is read as one play, with a finding at the
+        mark's line and column; other counts as they are."""
+        if times <= MAX_REPEAT_TIMES:
+            return times
+        said = (f"{times:,}" if times < 10 ** _MAX_COUNT_DIGITS
+                else f"over {10 ** _MAX_COUNT_DIGITS - 1:,}")
+        self.find(no, col, "DT114", f"repeat mark {mark.strip()[:40]!r} asks for {said} plays, "
+                  f"more than the {MAX_REPEAT_TIMES} read (no real song repeats so often): its "
+                  "bars are read as played once")
+        return 1
+
     def plays(self, times: int, no: int, col: int, mark: str) -> int:
         """How many times a repeat mark ``mark`` with the count ``times`` plays its bars.
         A mark worded "repeat" follows the tab's own note on what it means, if any; the
@@ -128,24 +166,35 @@ class _Repeats:
                       f"total ({where})")
         return total
 
-    def _span(self, first: int, last: int, times: int) -> tuple:
+    def _span(self, first: int, last: int, times: int, no: int, col: int) -> tuple:
+        """A repeat of written bars ``first`` to ``last``, marked at line ``no``, ``col``."""
         self._spans += 1
+        self._span_at[self._spans] = (no, col)
         return (first, last, times, self._spans)
 
-    @staticmethod
-    def _add_span(bar: dict, span: tuple) -> None:
-        """Add a repeat to a bar; a bar's repeats are kept outermost first."""
+    def _add_span(self, bar: dict, span: tuple) -> None:
+        """Add a repeat to a bar; a bar's repeats are kept outermost first.  One past
+        MAX_NESTED_REPEATS is not added (with a finding at its mark, once)."""
         spans = bar.setdefault("repeats", [])
+        if len(spans) >= MAX_NESTED_REPEATS:
+            if span[3] not in self._cut:
+                self._cut.add(span[3])
+                self.find(*self._span_at[span[3]], "DT114", f"repeat x{span[2]} would nest "
+                          f"more than {MAX_NESTED_REPEATS} repeats around bar {bar['written']}; "
+                          "it is not expanded")
+            return
         spans.append(span)
         spans.sort(key=lambda sp: (sp[0] - sp[1], sp[3]))
 
     def find_repeats(self, system: System, bars: list) -> None:
         ref = system.staffs[0]
+        ends = [e for _, e in ref.bars]
         for no, text in system.brackets:
             for m in _VOLTA.finditer(text) if is_volta(text) else ():
                 # the ending's number marks the bar it stands over and the bars its line covers
                 ending = int(m.group(1))
-                covered = [k for k, (s, e) in enumerate(ref.bars) if s - 1 <= m.start() < e]
+                k = bisect_right(ends, m.start())      # the one bar with s - 1 <= start < e
+                covered = [k] if k < len(ends) and ref.bars[k][0] - 1 <= m.start() else []
                 for k in range(covered[0] if covered else len(bars), len(bars)):
                     if k > covered[0] and (_VOLTA.search(text[ref.bars[k][0] - 1:ref.bars[k][1]])
                                            or not text[ref.bars[k][0]:ref.bars[k][1]].strip()):
@@ -161,10 +210,18 @@ class _Repeats:
                 open_at = k
             if closes:
                 first = 0 if open_at is None else open_at
-                m = _REPEAT_TOKEN.search(ref.text[ref.bars[k][1]:ref.bars[k][1] + 8]) or (
-                    _REPEAT_TOKEN.search(ref.post) if k == len(ref.bars) - 1 else None)
-                times = int(m.group(1) or m.group(2)) if m else 2
-                span = self._span(bars[first]["written"], bars[k]["written"], times)
+                close = ref.bars[k][1]
+                m = _REPEAT_TOKEN.search(ref.text, close, close + 8)     # ":|x3", ":| 3x"
+                if m:                       # the whole count, when it runs past those columns
+                    m = _REPEAT_TOKEN.match(ref.text, m.start()) or m
+                    col = m.start()
+                elif k == len(ref.bars) - 1:
+                    m = _REPEAT_TOKEN.search(ref.post)
+                    col = len(ref.text) - len(ref.post) + m.start() if m else 0
+                times = self.capped(read_count(m.group(1) or m.group(2)), ref.no, col,
+                                    m.group()) if m else 2
+                span = self._span(bars[first]["written"], bars[k]["written"], times, ref.no,
+                                  close)
                 for j in range(first, k + 1):
                     self._add_span(bars[j], span)
                 open_at = None
@@ -176,17 +233,20 @@ class _Repeats:
             st, m = trailing[0]
             # a note split over two lines beside the system: "| repeat" over "|   3x"
             mark = " ".join(s.post.strip() for s in system.staffs if s.post.strip())
-            system.repeat_times = self.plays(int(m.group(1) or m.group(2)), st.no,
-                                             len(st.text) + m.start(), mark)
+            col = len(st.text) - len(st.post) + m.start()
+            times = self.capped(read_count(m.group(1) or m.group(2)), st.no, col, m.group())
+            system.repeat_times = self.plays(times, st.no, col, mark)
+            system.repeat_at = (st.no, col)
         if system.repeat_times > 1:
-            span = self._span(bars[0]["written"], bars[-1]["written"], system.repeat_times)
+            span = self._span(bars[0]["written"], bars[-1]["written"], system.repeat_times,
+                              *(system.repeat_at or (ref.no, 0)))
             for bar in bars:
                 self._add_span(bar, span)
 
     def _read_bracket(self, no: int, text: str, m, ref, bars: list) -> None:
         """One repeat bracket over the staff: ``|---x2---|``, ``|----repeat-3x----|``,
         ``|____x7____|`` or a rule without end bars, ``   ______x9______``."""
-        times = int(m.group(1) or m.group(2))
+        times = read_count(m.group(1) or m.group(2))
         left, right = text.rfind("|", 0, m.start()), text.find("|", m.end())
         if left < 0 and right < 0:                   # a rule with no end bars: its two ends
             before, after = text[:m.start()], text[m.end():]
@@ -207,9 +267,11 @@ class _Repeats:
         if not covered:
             self.find(no, m.start(), "DT107", f"repeat bracket x{times} covers no bar")
             return
+        times = self.capped(times, no, m.start(), m.group())
         times = self.plays(times, no, m.start(), text[left + 1:right])
         if times > 1:
-            span = self._span(bars[covered[0]]["written"], bars[covered[-1]]["written"], times)
+            span = self._span(bars[covered[0]]["written"], bars[covered[-1]]["written"], times,
+                              no, m.start())
             for k in covered:
                 self._add_span(bars[k], span)
 
@@ -228,6 +290,8 @@ class _Repeats:
             section_of.append(current)
         starts = [s.first_no for s in systems]
         insertions = []
+        # what the replays and repeats may still add: bars, hits (MAX_PLAYED_BARS/_HITS)
+        self._room = room = [MAX_PLAYED_BARS, MAX_PLAYED_HITS]
         for no in prose:
             m = _REFERENCE.match(self.lines[no])
             if not m:
@@ -246,15 +310,25 @@ class _Repeats:
             while last + 1 < nxt and section_of[last + 1] == name:
                 last += 1
             bars = written[first_bar_of_system[first] - 1:first_bar_of_system[last + 1] - 1]
+            hits = sum(len(wb["hits"]) for wb in bars)
+            if len(bars) > room[0] or hits > room[1]:
+                self.find(no, 0, "DT114", f"section {name!r} ({len(bars)} bars) is not played "
+                          f"again here: the repeats would add over {MAX_PLAYED_BARS:,} bars or "
+                          f"{MAX_PLAYED_HITS:,} hits to the tab")
+                continue
+            room[0], room[1] = room[0] - len(bars), room[1] - hits
             insertions.append((first_bar_of_system[nxt] - 1, bars))
             self.find(no, 0, "DT111", f"section {name!r} played again here ({len(bars)} bars)")
+        pieces, end = [], len(written)
         for n, (position, bars) in enumerate(sorted(insertions, key=lambda x: -x[0]), 1):
             copies = [wb | {"replay": n} for wb in bars]   # its own repeats are played too
-            written = written[:position] + copies + written[position:]
-        return written
+            pieces += [written[position:end], copies]
+            end = position
+        return written[:end] + [wb for piece in reversed(pieces) for wb in piece]
 
     def expand_repeats(self, systems, written: list, score: Score) -> None:
         passes: Counter = Counter()              # times each written bar has been played
+        self._played: set = set()                # id() of the bars played once
         for wb in self._play(written, frozenset()):
             passes[wb["written"]] += 1
             n = passes[wb["written"]]
@@ -276,6 +350,7 @@ class _Repeats:
             spans = [sp for sp in wb.get("repeats", ()) if sp not in done]
             if not spans:
                 out.append(wb)
+                self._played.add(id(wb))
                 i += 1
                 continue
             span = spans[0]
@@ -287,6 +362,26 @@ class _Repeats:
             for rep in range(1, span[2] + 1):
                 kept = [b for b in seq[i:j] if b.get("ending", rep) == rep
                         or any(sp not in inner for sp in b.get("repeats", ()))]
+                if rep > 1 and not self._afford(kept, span, rep):
+                    break
                 out.extend(self._play(kept, inner))
             i = j
         return out
+
+    def _afford(self, kept: list, span: tuple, rep: int) -> bool:
+        """Whether pass ``rep`` of a repeat fits in what the song may still grow by (its
+        bars played before count; the bars of a first play are counted as written); if not,
+        a finding at the repeat's mark, once."""
+        again = [b for b in kept if id(b) in self._played]
+        hits = sum(len(b["hits"]) for b in again)
+        if len(again) <= self._room[0] and hits <= self._room[1]:
+            self._room[0] -= len(again)
+            self._room[1] -= hits
+            return True
+        if span[3] not in self._cut:
+            self._cut.add(span[3])
+            self.find(*self._span_at[span[3]], "DT114", f"repeat x{span[2]} is cut short "
+                      f"({rep - 1} of its {span[2]} plays where it first ran out of room): "
+                      f"the repeats would add over {MAX_PLAYED_BARS:,} bars or "
+                      f"{MAX_PLAYED_HITS:,} hits to the tab")
+        return False

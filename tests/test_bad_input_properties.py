@@ -114,7 +114,8 @@ def test_generated_seed_json_never_crashes(tmp_path, info, extra):
 
 TAB_TEXT = st.lists(st.sampled_from(list("|-xXoOgfdr#@123456789e+&a tq\n:HBSDCR") +
                                     ["HH", "SD", "BD", "x2", "repeat", "Time: 3/4", "\nHH|",
-                                     "\nBD|", "x3", "(repeat 4 times)"]),
+                                     "\nBD|", "x3", "(repeat 4 times)", "x999999999",
+                                     "(repeat 1000000 times)", "|----x5000----|"]),
                     max_size=200).map("".join)
 
 
@@ -162,3 +163,28 @@ def test_check_answers_for_any_audio_buffer(samples, rate):
     report = check_recording(onsets, buffer, rate)
     assert report["verdict"] in ("good", "suspect", "misaligned")
     assert report["detected_onsets"] >= 0
+
+
+# The address space the generated command runs may take: a command whose memory grows with
+# a repeat count or a number's size would hit it (and fail) instead of filling the machine.
+MEMORY_LIMIT_BYTES = 4 * 2**30
+
+
+def test_the_generated_commands_run_under_a_memory_limit(tmp_path):
+    """The command property test again, in a process limited to ``MEMORY_LIMIT_BYTES`` of
+    address space (a MemoryError there fails it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    here = Path(__file__)
+    code = ("import resource, sys\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT_BYTES}, "
+            f"{MEMORY_LIMIT_BYTES}))\n"
+            "import pytest\n"
+            f"sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-x', '{here}::"
+            "test_commands_answer_0_1_or_2_and_leave_no_partial_output', "
+            f"'{here}::test_generated_tabs_with_an_alignment_never_crash', "
+            f"'--rootdir', '{here.parent.parent}', '--basetemp', '{tmp_path / 'base'}']))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=here.parent, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

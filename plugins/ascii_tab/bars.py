@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from fractions import Fraction
 
 from drumtabber.score import Articulation, Instrument, Meter
@@ -168,11 +169,16 @@ class _Bars:
                           f"{k + 1} of {st.label!r} are not hits; the bar is read without them")
                 skip.update(range(s + a, s + b))
         rests = V.REST_CHARS + _COUNT_FILL if per_line is not None else V.REST_CHARS
+        hit_char = _not_in(rests)                 # jumps over runs of rests at once
         multi = legend.multi
         c = s
         while c < e:
+            found = hit_char.search(text, c, e)
+            if found is None:
+                break
+            c = found.start()
             ch = text[c]
-            if ch in rests or c in skip:
+            if c in skip:
                 c += 1
                 continue
             symbol = text[c:c + 2] if multi and text[c:c + 2] in multi else ch
@@ -310,3 +316,9 @@ def _plainness(positions: tuple, cols: list) -> int:
     denominators of their positions (a hit on a beat counts 1, on an eighth 2, ...)."""
     return sum(positions[c].denominator if c < len(positions) and positions[c] is not None
                else 100 for c in cols)
+
+
+@lru_cache(maxsize=None)
+def _not_in(chars: str):
+    """A pattern that finds the next character not among ``chars``."""
+    return re.compile(f"[^{re.escape(chars)}]")

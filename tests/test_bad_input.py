@@ -543,3 +543,17 @@ def test_an_hour_of_audio_checks_in_bounded_memory(tmp_path):
     assert done.returncode == 1 and "no onsets detected" in done.stdout, done.stderr[-2000:]
     peak_kb = int(done.stdout.split("peak")[-1])
     assert peak_kb < 2 * 2**20, f"{peak_kb / 2**20:.2f} GB"
+
+
+def test_a_model_description_nested_too_deeply(tmp_path):
+    from drumtabber.models import load_onset_model
+    (tmp_path / "model.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(DrumtabberError, match="nested too deeply"):
+        load_onset_model(tmp_path, MANAGER)
+
+
+def test_a_configured_tabs_dir_that_is_a_device(tmp_path, monkeypatch, run_cli):
+    (tmp_path / "drumtabber.toml").write_text('tabs_dir = "/dev/zero"\nalignments_dir = "none"\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("validate")
+    assert code == 1 and "DT001" in out and "not a regular file" in out

@@ -12,6 +12,7 @@ from .errors import DrumtabberError
 EXTRA_OF_MODULE = {
     "librosa": "audio", "madmom": "audio", "soundfile": "audio", "scipy": "audio",
     "matplotlib": "audio", "soxr": "audio", "mir_eval": "audio", "pyarrow": "audio",
+    "audiomentations": "audio",
     "keras": "models", "tensorflow": "models",
 }
 

@@ -98,7 +98,7 @@ class Options:
     strength: float = 1.0
 
 class Gain:
-    name = "gain"
+    name = "test-gain"
     description = "scale the audio"
     Options = Options
 
@@ -114,10 +114,10 @@ def test_entry_point_plugin_is_loaded_with_its_version(tmp_path, monkeypatch):
     manager = PluginManager()
     info = next(i for i in manager.plugin_infos() if i.name == "fake")
     assert (info.version, info.source) == ("1.2.3", "entry point (fakeplug)")
-    assert info.components == {"augmenter": ["gain"]}
-    gain = manager.get("augmenter", "gain")
+    assert info.components == {"augmenter": ["test-gain"]}
+    gain = manager.get("augmenter", "test-gain")
     assert build_options(gain, {"strength": "0.5"}).strength == 0.5
-    with pytest.raises(ConfigError, match="gain: unknown option.*valid: strength"):
+    with pytest.raises(ConfigError, match="test-gain: unknown option.*valid: strength"):
         build_options(gain, {"strenght": 1})
 
 

@@ -56,6 +56,16 @@ def read_input_bytes(path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
+def read_input_file(path, *, what: str) -> tuple[str | None, list[Finding]]:
+    """A UTF-8 input file's text, or None and a DT001 finding saying why ``what`` ("alignment
+    file", "class scheme") cannot be read."""
+    try:
+        return read_input_text(path), []
+    except DrumtabberError as exc:
+        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
+                              f"cannot read {what}: {exc.message}")]
+
+
 def read_input_text(path, *, limit: int = MAX_INPUT_BYTES) -> str:
     """A regular UTF-8 text file (a leading byte-order mark dropped); see
     :func:`read_input_bytes`.  Undecodable text raises :class:`DrumtabberError`."""

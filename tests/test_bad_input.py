@@ -526,7 +526,6 @@ def test_a_recording_too_short_to_estimate(tmp_path, run_cli):
 def test_an_hour_of_audio_checks_in_bounded_memory(tmp_path):
     """A one-hour silent recording checks with a peak resident memory under 2 GB (before,
     30 minutes took 8 GB).  About two minutes."""
-    import resource
     path = song_files(tmp_path, '[audio]\nfile = "song.wav"\n[tempo]\nbpm = 120\n'
                       'first_note_s = 0.5\n')
     (tmp_path / "audio").mkdir()

@@ -20,7 +20,6 @@ from conftest import ROOT
 from drumtabber.alignment.refine import (MODEL_PEAK_MIN, MODEL_WINDOW_S, ModelActivations,
                                          place_by_model)
 from drumtabber.audio.onsets import activation_peaks
-from drumtabber.errors import DrumtabberError
 from drumtabber.models.onset_model import load_onset_model
 from drumtabber.plugin_manager import PluginManager
 

@@ -25,7 +25,7 @@ from ..findings import Finding
 from ..score import Meter
 from ..tempo import QUARTER, to_fraction
 from ..errors import DrumtabberError
-from ..textio import key_line, parse_toml, read_input_text
+from ..textio import key_line, parse_toml, read_input_file
 
 # The core's own alignment files; reader plugins add their suffixes (alignment_suffixes).
 TOML_SUFFIX = ".toml"
@@ -256,11 +256,9 @@ def load_alignment(path: Path, manager=None) -> tuple[Alignment | None, list[Fin
     alignment-reader plugin whose ``suffixes`` end the file's name.  Problems come back as
     findings; the alignment is None when the file could not be read at all."""
     path = Path(path)
-    try:
-        text = read_input_text(path)
-    except DrumtabberError as exc:
-        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
-                              f"cannot read alignment file: {exc.message}")]
+    text, problems = read_input_file(path, what="alignment file")
+    if text is None:
+        return None, problems
     reader = TableReader(path, text)
     if path.suffix.lower() != TOML_SUFFIX:
         if manager is None:

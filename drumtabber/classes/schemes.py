@@ -11,7 +11,7 @@ from ..components import NoOptions
 from ..findings import Finding, has_errors
 from ..score import Articulation, Instrument
 from ..errors import DrumtabberError
-from ..textio import key_line, parse_toml, read_input_text
+from ..textio import key_line, parse_toml, read_input_file
 from .maps import FAMILIES, SchemeFinding
 
 @dataclass(frozen=True)
@@ -260,12 +260,8 @@ def parse_scheme(text: str, *, path: Path | str = "<scheme>") -> tuple[TomlClass
 def load_scheme_file(path: Path | str) -> tuple[TomlClassMap | None, list[Finding]]:
     """Read and validate a user scheme file; see :func:`parse_scheme`."""
     path = Path(path)
-    try:
-        text = read_input_text(path)
-    except DrumtabberError as exc:
-        return None, [Finding(str(path), exc.line or 1, 1, "DT001",
-                              f"cannot read class scheme: {exc.message}")]
-    return parse_scheme(text, path=path)
+    text, problems = read_input_file(path, what="class scheme")
+    return parse_scheme(text, path=path) if text is not None else (None, problems)
 
 
 def options_text(options) -> str:

@@ -21,6 +21,7 @@ KINDS = {
     "class_map": "register_class_maps",
     "kit": "register_kits",
     "augmenter": "register_augmenters",
+    "chain": "register_chains",
     "exporter": "register_exporters",
     "model_backend": "register_model_backends",
     "model": "register_models",
@@ -143,6 +144,14 @@ class Augmenter(Component, Protocol):
 
 
 @runtime_checkable
+class ChainPreset(Component, Protocol):
+    """A named augmentation chain a plugin ships: ``text`` is the chain file's TOML
+    (:mod:`drumtabber.dataset.augment`)."""
+
+    text: str
+
+
+@runtime_checkable
 class Exporter(Component, Protocol):
     """Writes training examples (features, frame targets, onset tables) in one file format
     under a folder; returns the files written."""
@@ -178,8 +187,8 @@ class ModelFolder(Component, Protocol):
 # The protocol of each kind, for contract tests and ``plugins``.
 PROTOCOLS = {"tab_parser": TabParser, "tab_writer": TabWriter,
              "alignment_reader": AlignmentReader, "class_map": ClassMap, "kit": Kit,
-             "augmenter": Augmenter, "exporter": Exporter, "model_backend": ModelBackend,
-             "model": ModelFolder}
+             "augmenter": Augmenter, "chain": ChainPreset, "exporter": Exporter,
+             "model_backend": ModelBackend, "model": ModelFolder}
 
 
 @dataclass

@@ -48,6 +48,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DT302": (Severity.ERROR, "class scheme names an unknown instrument, family or articulation"),
     "DT303": (Severity.WARNING, "instrument in the data neither mapped to a class nor dropped"),
     "DT304": (Severity.ERROR, "class scheme both maps and drops the same instrument"),
+    "DT401": (Severity.ERROR, "augmentation chain malformed: bad TOML, unknown augmenter, "
+                              "bad probability or option"),
 }
 
 

@@ -63,6 +63,13 @@ def register_augmenters(register):
 
 
 @hookspec
+def register_chains(register):
+    """Call ``register(chain)`` for each named augmentation chain this plugin ships
+    (:class:`drumtabber.components.ChainPreset`: ``name``, ``description``, ``Options``,
+    ``text``, the chain's TOML)."""
+
+
+@hookspec
 def register_exporters(register):
     """Call ``register(exporter)`` for each dataset exporter this plugin provides."""
 

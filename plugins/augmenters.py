@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 from drumtabber.onset_table import onset_table
 
@@ -121,3 +122,50 @@ def register_augmenters(register):
     register(TimeStretch())
     for name, transform, description, defaults in LEVEL_AND_TIMBRE:
         register(Audiomentation(name, transform, description, defaults))
+
+
+@dataclass(frozen=True)
+class ChainPreset:
+    name: str
+    description: str
+    text: str = dataclasses.field(repr=False)
+    Options = NoOptions
+
+
+# The seed project's augmentation table (mayhemsloth/Drum-Tabber, src/configs.py), with the
+# augmenters built so far: its frequency mask, background noise, MP3 compression and
+# spectrogram steps (bin dropout 0.25, multiplicative spectral noise 0.05) are not built yet.
+SEED_CHAIN = """\
+name = "seed"
+description = "the seed project's augmentations (those built so far)"
+[[step]]
+augmenter = "shift"
+p = 0.5
+[[step]]
+augmenter = "polarity"
+p = 0.5
+[[step]]
+augmenter = "gaussian-snr"
+p = 0.25
+[[step]]
+augmenter = "gaussian-noise"
+p = 0.25
+[[step]]
+augmenter = "pitch-shift"
+p = 0.25
+[[step]]
+augmenter = "normalize"
+p = 0.25
+[[step]]
+augmenter = "clipping"
+p = 0.25
+[[step]]
+augmenter = "gain"
+p = 0.25
+"""
+
+
+@hookimpl
+def register_chains(register):
+    register(ChainPreset("seed", "the seed project's augmentations (those built so far)",
+                         SEED_CHAIN))

@@ -161,6 +161,13 @@ def check_augmenter(augmenter) -> list[str]:
     return problems
 
 
+def check_chain(preset) -> list[str]:
+    """A shipped chain loads: its steps name registered augmenters with valid options."""
+    from drumtabber.dataset.augment import parse_chain
+    chain, findings = parse_chain(preset.text, MANAGER, path=f"chain {preset.name}")
+    return [f.message for f in findings] or ([] if chain.steps else ["the chain has no steps"])
+
+
 def check_exporter(exporter, folder: Path) -> list[str]:
     from drumtabber.dataset.examples import Example
     from drumtabber.onset_table import onset_table
@@ -197,7 +204,8 @@ def check_model(model) -> list[str]:
 
 CHECKS = {"tab_parser": check_tab_parser, "tab_writer": check_tab_writer,
           "alignment_reader": check_alignment_reader, "class_map": check_class_map,
-          "kit": check_kit, "augmenter": check_augmenter, "exporter": check_exporter,
+          "kit": check_kit, "augmenter": check_augmenter, "chain": check_chain,
+          "exporter": check_exporter,
           "model_backend": check_model_backend, "model": check_model}
 NEEDS_FOLDER = {"exporter", "model_backend"}
 
@@ -210,7 +218,7 @@ def _check(kind, component, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["tab_parser", "tab_writer", "alignment_reader", "class_map",
-                                  "kit", "model_backend", "model"])
+                                  "kit", "augmenter", "chain", "model_backend", "model"])
 def test_every_builtin_kind_has_components(kind):
     assert len(MANAGER.registry(kind)) > 0
 

@@ -142,7 +142,8 @@ def test_plugins_dir_loads_files_and_reports_broken_ones(tmp_path):
     ("tab_parser", "register_tab_parsers"), ("tab_writer", "register_tab_writers"),
     ("alignment_reader", "register_alignment_readers"), ("class_map", "register_class_maps"),
     ("kit", "register_kits"), ("augmenter", "register_augmenters"),
-    ("exporter", "register_exporters"), ("model_backend", "register_model_backends"),
+    ("chain", "register_chains"), ("exporter", "register_exporters"),
+    ("model_backend", "register_model_backends"),
     ("model", "register_models")])
 def test_each_registration_hook_fills_its_registry(kind, hook):
     component = _Parser(f"throwaway_{kind}")
@@ -160,7 +161,7 @@ def test_each_registration_hook_fills_its_registry(kind, hook):
 
 def test_the_registration_hooks_cover_every_component_kind():
     assert list(KINDS) == ["tab_parser", "tab_writer", "alignment_reader", "class_map", "kit",
-                           "augmenter", "exporter", "model_backend", "model"]
+                           "augmenter", "chain", "exporter", "model_backend", "model"]
 
 
 def test_list_performances_asks_the_plugin_that_knows_the_collection(tmp_path):

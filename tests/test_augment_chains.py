@@ -1,0 +1,117 @@
+"""Augmentation chains (drumtabber.dataset.augment) and the ``augment`` command."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from drumtabber.alignment import load_song
+from drumtabber.dataset.augment import apply_chain, load_chain, parse_chain
+from drumtabber.errors import DrumtabberError, UnknownComponentError
+from drumtabber.plugin_manager import PluginManager
+
+MANAGER = PluginManager(entry_points=False)
+TAB = ("HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\n"
+       "SD|----o-------o---|----o-------o---|\n"
+       "BD|o-------o-------|o-------o-o-----|\n")
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[[step]]\naugmenter = "nope"\n', 2, "unknown augmenter 'nope'"),
+    ('[[step]]\naugmenter = "gain"\np = 1.5\n', 3, "p: expected a probability"),
+    ('[[step]]\naugmenter = "gain"\n[step.options]\nmin_gain = 3\n', 3, "unknown option"),
+    ('[[step]]\naugmenter = "gain"\n[step.options]\nmin_gain_db = "loud"\n', 3,
+     "expected float"),
+    ('colour = 1\n', 1, "unknown key 'colour'"),
+    ('[[step]\n', 1, "not valid TOML"),
+])
+def test_bad_chains_name_the_file_and_line(tmp_path, text, line, message):
+    path = tmp_path / "chain.toml"
+    path.write_text(text)
+    chain, findings = parse_chain(text, MANAGER, path=path)
+    assert chain is None and findings[0].code == "DT401"
+    assert findings[0].line == line and message in findings[0].message, findings
+    with pytest.raises(DrumtabberError, match=message):
+        load_chain(path, MANAGER)
+
+
+def test_the_seed_preset_and_a_chain_file(tmp_path):
+    seed = load_chain("seed", MANAGER)
+    assert [s.augmenter.name for s in seed.steps][:2] == ["shift", "polarity"]
+    assert [s.probability for s in seed.steps][:3] == [0.5, 0.5, 0.25]
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\n[[step]]\naugmenter = "gain"\np = 1\n'
+                    '[step.options]\nmin_gain_db = -3.0\nmax_gain_db = -1.0\n')
+    mine = load_chain(path, MANAGER)
+    assert mine.name == "mine" and mine.steps[0].options.min_gain_db == -3.0
+    with pytest.raises(UnknownComponentError, match="seed"):
+        load_chain("no-such-chain", MANAGER)
+
+
+def test_one_seed_gives_one_output():
+    chain = load_chain("seed", MANAGER)
+    rng = np.random.default_rng(0)
+    samples = (rng.standard_normal(22050 * 3) * 0.1).astype(np.float32)
+    from drumtabber.onset_table import onset_table
+    onsets = onset_table([{"time": t, "instrument": "kick", "gm_note": 36, "articulation": "",
+                           "velocity": 96} for t in (0.5, 1.0, 2.0)])
+    runs = [apply_chain(chain, samples.copy(), 22050, onsets, seed=5) for _ in range(2)]
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][2] == runs[1][2] and list(runs[0][1]["time"]) == list(runs[1][1]["time"])
+    other = [apply_chain(chain, samples.copy(), 22050, onsets, seed=s)[2] for s in range(8)]
+    assert len({tuple(o) for o in other}) > 1             # the probabilities do choose
+
+
+@pytest.fixture
+def song(tmp_path):
+    (tmp_path / "song.txt").write_text(TAB)
+    path = tmp_path / "song.toml"
+    path.write_text('tab = "song.txt"\n[audio]\nfile = "song.wav"\n[tempo]\nbpm = 100\n'
+                    "first_note_s = 0.5\n")
+    loaded, _ = load_song(path, MANAGER)
+    rate = 44100
+    samples = np.zeros(int(6 * rate), np.float32)
+    burst = np.random.default_rng(1).standard_normal(2000).astype(np.float32) * \
+        np.exp(-np.arange(2000) / 300).astype(np.float32)
+    for t in loaded.onsets["time"]:
+        i = int(t * rate)
+        samples[i:i + 2000] += 0.3 * burst
+    (tmp_path / "audio").mkdir()
+    soundfile.write(tmp_path / "audio" / "song.wav", samples, rate)
+    return path, tmp_path
+
+
+def test_augment_writes_audio_labels_and_clicks(song, run_cli):
+    path, folder = song
+    chain = folder / "shift.toml"
+    chain.write_text('[[step]]\naugmenter = "shift"\np = 1\n')
+    out = folder / "out" / "aug.wav"
+    code, text, err = run_cli("augment", path, "--chain", chain, "--audio-dir",
+                              folder / "audio", "--out", out, "--clicks", folder / "c.wav",
+                              "--seed", 2)
+    assert code == 0, err
+    assert "shift" in text and "before:" in text and "after:" in text
+    after = next(line for line in text.splitlines() if line.startswith("after:"))
+    assert "100% within 20 ms" in after                # the labels moved with the audio
+    rows = list(csv.DictReader(io.StringIO((folder / "out" / "aug.csv").read_text())))
+    augmented, rate = soundfile.read(out, dtype="float32")
+    original, _ = soundfile.read(folder / "audio" / "song.wav", dtype="float32")
+    labels, _ = load_song(path, MANAGER)
+    assert len(rows) == len(labels.onsets) == 25 and len(augmented) == len(original)
+    assert not np.array_equal(augmented, original) and (folder / "c.wav").is_file()
+    code, _, err = run_cli("augment", path, "--chain", chain, "--audio-dir", folder / "audio",
+                           "--out", out)
+    assert code == 1 and "exists (use --force" in err
+
+
+def test_augment_with_a_broken_chain_writes_nothing(song, run_cli):
+    path, folder = song
+    chain = folder / "bad.toml"
+    chain.write_text('[[step]]\naugmenter = "nope"\n')
+    code, _, err = run_cli("augment", path, "--chain", chain, "--audio-dir", folder / "audio",
+                           "--out", folder / "aug.wav")
+    assert code == 1 and "DT401" in err and "nope" in err
+    assert not (folder / "aug.wav").exists()

@@ -92,6 +92,26 @@ def configured_component(st: State, getter, key: str, given: str | None):
         fail(f"{exc.message} (the {key} setting, from {st.config.sources[key]})", 2)
 
 
+# The rate recordings are analysed at (madmom's models and the onset model's features).
+ANALYSIS_RATE = 44100
+
+
+def load_recorded_song(st: State, alignment_file: Path, audio_dir, *,
+                       placeholder_tempo: bool = False):
+    """``(song, samples, sample rate)`` of an alignment file whose recording is found, or
+    exit 1 after printing the errors."""
+    from ..alignment import load_song
+    from ..findings import errors_of
+    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
+                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
+                               placeholder_tempo=placeholder_tempo, need_recording=True)
+    for f in errors_of(findings):
+        typer.echo(f.format(), err=True)
+    if song is None:
+        raise typer.Exit(1)
+    return (song, *song.load_audio(ANALYSIS_RATE))
+
+
 def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
     """``KEY=VALUE`` option values as a dict; a malformed one is wrong usage (exit 2)."""
     values = {}

@@ -12,7 +12,7 @@ from ..alignment.files import write_alignment
 from ..findings import Severity, errors_of
 from ..onset_table import ONSET_COLUMNS, format_table
 from ..textio import read_input_text
-from . import app, check_output, fail, state
+from . import app, check_output, fail, load_recorded_song, state
 
 # The columns ``align`` prints, in this order.
 ONSET_OUTPUT = list(ONSET_COLUMNS)
@@ -69,14 +69,8 @@ def _auto_or_refine(st, alignment_file: Path, audio_dir, *, auto: bool, refine: 
     if refine and model != "none":
         from ..models import load_onset_model
         onset_model = load_onset_model(model, st.manager)
-    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
-                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
-                               placeholder_tempo=auto, need_recording=True)
-    for f in errors_of(findings):
-        typer.echo(f.format(), err=True)
-    if song is None:
-        raise typer.Exit(1)
-    samples, rate = song.load_audio(44100)
+    song, samples, rate = load_recorded_song(st, alignment_file, audio_dir,
+                                             placeholder_tempo=auto)
     onsets, tempo_map = song.onsets, song.tempo_map
     if auto:
         from ..alignment.estimate import estimate_song, with_estimate

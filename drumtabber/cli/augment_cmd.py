@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..findings import errors_of
-from . import app, check_output, fail, state
+from . import app, check_output, fail, load_recorded_song, state
 
 
 @app.command("augment")
@@ -27,7 +26,6 @@ def augment_command(
 ):
     """Augment a song's recording with a chain, move its labels with it, and compare the
     label-to-onset distances before and after."""
-    from ..alignment import load_song
     from ..alignment.quality import check_recording
     from ..audio.plots import click_mix
     from ..dataset.augment import apply_chain, load_chain
@@ -41,14 +39,7 @@ def augment_command(
         check_output(path, suffixes=endings, force=force, option=name)
     st = state(ctx)
     steps = load_chain(chain, st.manager)
-    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
-                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
-                               need_recording=True)
-    for f in errors_of(findings):
-        typer.echo(f.format(), err=True)
-    if song is None:
-        raise typer.Exit(1)
-    samples, rate = song.load_audio(44100)
+    song, samples, rate = load_recorded_song(st, alignment_file, audio_dir)
     before = check_recording(song.onsets, samples, rate)["overall"]
     new, onsets, applied = apply_chain(steps, samples, rate, song.onsets, seed=seed)
     after = check_recording(onsets, new, rate)["overall"]

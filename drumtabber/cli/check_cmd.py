@@ -9,10 +9,8 @@ from typing import Optional
 
 import typer
 
-from ..alignment import load_song
-from ..findings import errors_of
 from ..outputs import output_files
-from . import app, check_output, fail, state
+from . import app, check_output, fail, load_recorded_song, state
 
 
 def _finite(value):
@@ -56,14 +54,7 @@ def check_command(
     from ..alignment.quality import SHIFT_BETTER, check_recording
     from ..audio.plots import click_mix, plot_labels
     st = state(ctx)
-    song, findings = load_song(alignment_file, st.manager, settings=st.config.values,
-                               audio_dir=Path(audio_dir or st.config["audio_dir"]),
-                               need_recording=True)
-    for f in errors_of(findings):
-        typer.echo(f.format(), err=True)
-    if song is None:
-        raise typer.Exit(1)
-    samples, rate = song.load_audio(44100)
+    song, samples, rate = load_recorded_song(st, alignment_file, audio_dir)
     path = song.recording
     report = check_recording(song.onsets, samples, rate)
     if png is not None and first_bar > len(song.score.bars):

@@ -44,6 +44,30 @@ class WrapShift:
 
 
 @dataclass
+class TrimOptions:
+    max_start_fraction: float = 0.25   # cut up to this share of the song from the start ...
+    max_end_fraction: float = 0.25     # ... and up to this share from the end
+
+
+class Trim:
+    """A random stretch of the song: cut from the start and the end; labels move back by
+    the cut and those in the cut parts go."""
+
+    name = "trim"
+    description = "cut a random part off the start and the end (labels move with the audio)"
+    Options = TrimOptions
+
+    def apply(self, samples, sample_rate, onsets, rng, options):
+        n = len(samples)
+        start = int(rng.integers(0, max(1, int(n * options.max_start_fraction))))
+        stop = n - int(rng.integers(0, max(1, int(n * options.max_end_fraction))))
+        moved = onsets.copy()
+        moved["time"] = (np.round(onsets["time"].to_numpy() * sample_rate) - start) / sample_rate
+        moved = moved[(moved["time"] >= 0) & (moved["time"] < (stop - start) / sample_rate)]
+        return samples[start:stop], onset_table(moved)
+
+
+@dataclass
 class StretchOptions:
     min_rate: float = 0.9           # < 1 slows down (the song lasts longer)
     max_rate: float = 1.1
@@ -119,6 +143,7 @@ LEVEL_AND_TIMBRE = [
 @hookimpl
 def register_augmenters(register):
     register(WrapShift())
+    register(Trim())
     register(TimeStretch())
     for name, transform, description, defaults in LEVEL_AND_TIMBRE:
         register(Audiomentation(name, transform, description, defaults))

@@ -135,12 +135,26 @@ class Kit(Component, Protocol):
     def note_samples(self, midi, sample_rate: int) -> list[tuple[int, int, int]]: ...
 
 
+# Where in the flow an augmenter works (its ``stage``; "audio" when it has none):
+# "score": ``data`` and ``rate`` are None, ``onsets`` is what a render will play (one row
+#   per note, its ``event`` column the note's index in ``Score.sorted_events()``);
+# "audio": ``data`` is mono float32 samples, ``rate`` their sample rate;
+# "features": ``data`` is the feature matrix (frames, bands), ``rate`` its frames a second.
+AUGMENT_STAGES = ("score", "audio", "features")
+
+
+def augment_stage(augmenter) -> str:
+    return getattr(augmenter, "stage", "audio")
+
+
 @runtime_checkable
 class Augmenter(Component, Protocol):
-    """Changes audio and its onset table together, so the labels stay right: returns the new
-    samples and onset table (:mod:`drumtabber.onset_table`)."""
+    """Changes data and its onset table together, so the labels stay right: returns the new
+    data and onset table (:mod:`drumtabber.onset_table`); ``rng`` is a numpy Generator, the
+    only source of randomness.  What ``data`` is depends on the augmenter's ``stage``
+    (``AUGMENT_STAGES``)."""
 
-    def apply(self, samples, sample_rate: int, onsets, rng, options) -> tuple: ...
+    def apply(self, data, rate, onsets, rng, options) -> tuple: ...
 
 
 @runtime_checkable

@@ -146,17 +146,33 @@ def check_kit(kit) -> list[str]:
 
 # -- augmenters and exporters (none built in yet) ------------------------------------------
 def check_augmenter(augmenter) -> list[str]:
-    """The audio keeps its rate and shape kind; every label stays inside the new audio."""
+    """The augmenter names a known stage; its data keeps its kind (mono audio, a feature
+    matrix of the same shape, the notes a render plays with their ``event``); every label
+    stays inside the new audio (and after 0 s)."""
+    from drumtabber.components import AUGMENT_STAGES, augment_stage
     from drumtabber.onset_table import check_onset_table, onset_table
+    stage = augment_stage(augmenter)
+    if stage not in AUGMENT_STAGES:
+        return [f"stage {stage!r} is not one of {AUGMENT_STAGES}"]
     rate = 8000
-    samples = np.zeros(rate * 2, np.float32)
     onsets = onset_table([{"time": t, "instrument": "kick", "gm_note": 36, "articulation": "",
-                           "velocity": 96} for t in (0.1, 0.9, 1.7)])
-    new, table = augmenter.apply(samples, rate, onsets, np.random.default_rng(0),
-                                 augmenter.Options())
+                           "velocity": 96, "event": i} for i, t in enumerate((0.1, 0.9, 1.7))])
+    data = {"audio": np.zeros(rate * 2, np.float32), "features": np.zeros((201, 40), np.float32),
+            "score": None}[stage]
+    new, table = augmenter.apply(data, None if stage == "score" else rate, onsets,
+                                 np.random.default_rng(0), augmenter.Options())
     check_onset_table(table)
-    problems = [] if new.ndim == 1 else ["audio must stay mono"]
-    if len(table) and not (0 <= table["time"].min() and table["time"].max() < len(new) / rate):
+    problems = []
+    if stage == "audio":
+        if new.ndim != 1:
+            problems.append("audio must stay mono")
+        elif len(table) and not table["time"].max() < len(new) / rate:
+            problems.append("labels must stay inside the audio")
+    elif stage == "features" and np.shape(new) != data.shape:
+        problems.append("features must keep their shape")
+    elif stage == "score" and "event" not in table:
+        problems.append("the played notes must keep their event column")
+    if len(table) and table["time"].min() < 0:
         problems.append("labels must stay inside the audio")
     return problems
 

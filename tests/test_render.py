@@ -236,7 +236,8 @@ def test_fluidsynth_timing_model_is_sample_exact_after_tempo_changes(tmp_path, k
         pytest.skip(f"{kit} not installed")
     kit = get_kit(kit)
     score, tempo_map = one_late_note_in_a_ramp(humanize)
-    midi, rows = R.score_to_midi(score, tempo_map, kit=kit, humanize=humanize, seed=4)
+    midi, rows = R.score_to_midi(score, tempo_map, kit=kit,
+                                 played=humanized(score, tempo_map, humanize, seed=4))
     assert len([m for m in midi.tracks[0] if m.type == "set_tempo"]) > 10
     wav = FS.render_audio(midi, kit, sample_rate=sample_rate, out_path=tmp_path / "one.wav")
     audio, _ = soundfile.read(str(wav))
@@ -360,14 +361,22 @@ def midi_bytes(midi) -> bytes:
     return buf.getvalue()
 
 
+def humanized(score, tempo_map, timing_ms, velocity=0.0, *, seed):
+    """What a render plays after the humanize augmenter (None: the score as it is)."""
+    if not timing_ms and not velocity:
+        return None
+    human = MANAGER.get("augmenter", "humanize")
+    return human.apply(None, None, R.score_onsets(score, tempo_map), np.random.default_rng(seed),
+                       human.Options(timing_ms, velocity))[1]
+
+
 def test_humanize_is_reproducible_with_a_seed(tmp_path):
     _, result = aligned(tmp_path)
     args = (result.score, result.tempo_map)
-    human = R.Humanize(timing_ms=8, velocity=10)
     kit = get_kit("fluid-gm")
-    midi_a, rows_a = R.score_to_midi(*args, kit=kit, humanize=human, seed=7)
-    midi_b, rows_b = R.score_to_midi(*args, kit=kit, humanize=human, seed=7)
-    midi_c, rows_c = R.score_to_midi(*args, kit=kit, humanize=human, seed=8)
+    midi_a, rows_a = R.score_to_midi(*args, kit=kit, played=humanized(*args, 8, 10, seed=7))
+    midi_b, rows_b = R.score_to_midi(*args, kit=kit, played=humanized(*args, 8, 10, seed=7))
+    midi_c, rows_c = R.score_to_midi(*args, kit=kit, played=humanized(*args, 8, 10, seed=8))
     assert rows_a.equals(rows_b) and midi_bytes(midi_a) == midi_bytes(midi_b)
     assert not rows_a.equals(rows_c) and midi_bytes(midi_a) != midi_bytes(midi_c)
     shifts_ms = ((rows_a["midi_time"] - rows_a["score_time"]) * 1000).to_numpy()
@@ -381,14 +390,16 @@ def test_humanize_is_reproducible_with_a_seed(tmp_path):
     assert sorted(rows_a["midi_time"]) == [t for _, _, t in R.midi_note_times(midi_a)]
 
 
-def test_no_humanize_equals_zero_humanize(tmp_path):
+def test_playing_the_score_as_it_is_equals_no_played_table(tmp_path):
     _, result = aligned(tmp_path)
     args = (result.score, result.tempo_map)
     kit = get_kit("fluid-gm")
     pd.testing.assert_frame_equal(R.score_to_midi(*args, kit=kit)[1], R.score_to_midi(
-        *args, kit=kit, humanize=0.0, seed=3)[1])
-    with pytest.raises(DrumtabberError):
-        R.Humanize(timing_ms=-1)
+        *args, kit=kit, played=R.score_onsets(*args))[1])
+    # a score augmenter that leaves notes out: those are not played
+    some = R.score_onsets(*args).iloc[::2]
+    midi, rows = R.score_to_midi(*args, kit=kit, played=some)
+    assert len(rows) == len(some) == len(R.midi_note_times(midi))
 
 
 # -- CLI ----------------------------------------------------------------------------------

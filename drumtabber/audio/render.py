@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DrumtabberError
@@ -32,8 +31,6 @@ TEMPO_TOLERANCE_S = 50e-6
 # A note-off this long after each hit (or just before the next hit on the same key): GM
 # percussion ignores note-offs on some synths, and FluidSynth's drum releases are long.
 NOTE_LENGTH_S = 1.0
-# Humanising draws from a normal distribution clipped at this many standard deviations.
-HUMANIZE_CLIP_SD = 3.0
 MAX_MIDI_TEMPO = 0xFFFFFF          # microseconds per quarter: a 24-bit field
 
 
@@ -51,24 +48,17 @@ def get_kit(manager, kit, *, installed: bool = False):
     return kit
 
 
-@dataclass(frozen=True)
-class Humanize:
-    """Random deviations from the score: timing in ms and velocity, each a normal
-    distribution's standard deviation (clipped at ``HUMANIZE_CLIP_SD``)."""
-
-    timing_ms: float = 0.0
-    velocity: float = 0.0
-
-    def __post_init__(self):
-        if not (0 <= self.timing_ms < float("inf") and 0 <= self.velocity < float("inf")):
-            raise DrumtabberError("humanize: timing_ms and velocity must be finite, 0 or more, found "
-                                  f"{self.timing_ms:g} and {self.velocity:g}")
-
-
-def _humanize(humanize) -> Humanize | None:
-    if humanize is None or isinstance(humanize, Humanize):
-        return humanize
-    return Humanize(timing_ms=float(humanize))
+def score_onsets(score: Score, tempo_map: TempoMap):
+    """What a render of ``score`` plays, as an onset table: each note at its tempo-map time
+    with its velocity; ``event`` is the note's index in ``score.sorted_events()`` (what a
+    score augmenter keeps, so :func:`score_to_midi` can play the rows it returns)."""
+    rows = []
+    for i, e in enumerate(score.sorted_events()):
+        t = float(tempo_map.quarters_to_seconds(tempo_map.position_to_quarters(e.bar, e.beat)))
+        rows.append({"time": t, "instrument": e.instrument.value, "gm_note": e.gm_note,
+                     "articulation": e.articulation_text(), "velocity": e.velocity,
+                     "event": i})
+    return onset_table(rows)
 
 
 def _mido():
@@ -79,7 +69,7 @@ def _mido():
     return mido
 
 
-def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, humanize=None, seed: int = 0):
+def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
     """Drum MIDI of a score whose note times are the tempo map's times.
 
     Parameters
@@ -91,10 +81,10 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, humanize=None, seed
         file's bar lines are the score's in a MIDI editor.
     kit : Kit
         Chooses the channel, bank/program and each instrument's key.
-    humanize : Humanize, float (timing standard deviation in ms) or None
-        A humanised hit goes to the tick nearest its jittered time (within half a tick).
-    seed : int
-        Seed of the humanising random numbers: the same seed gives the same file.
+    played : onset table or None
+        What to play (:func:`score_onsets`, changed by score augmenters): each row plays its
+        ``event`` at its ``time`` and ``velocity``; notes without a row are left out.  A note
+        moved off its score time goes to the tick nearest that time (within half a tick).
 
     Returns
     -------
@@ -102,14 +92,11 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, humanize=None, seed
         Type 0: tempo, time signature, program and note events on one track.
     onsets : DataFrame, the onset table of the notes (``onset_table.RENDER_COLUMNS``)
         ``midi_time``: the note's exact time in the MIDI file (seconds); ``score_time``: its
-        tempo-map time before humanising; ``time``: where it sounds (here the MIDI time;
+        tempo-map time before a score augmenter moved it; ``time``: where it sounds (here the MIDI time;
         :func:`rendered_onsets` gives the time in a kit's render);
         ``key``: the kit's key; ``tick``: its MIDI tick.
     """
-    import numpy as np
     mido = _mido()
-    humanize = _humanize(humanize)
-    rng = np.random.default_rng(seed)
     tpq = TICKS_PER_QUARTER
     bars = score.bars
     if not bars:
@@ -139,25 +126,24 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, humanize=None, seed
     def tick_of(q) -> int:
         return lead_ticks + round((q - q_origin) * tpq)
 
-    # The notes: score time and tick, humanised time.
+    # The notes: score time and tick, played time and velocity.
+    events = score.sorted_events()
+    if played is None:
+        played = score_onsets(score, tempo_map)
     notes = []
-    for e in score.sorted_events():
+    for i, t, velocity in zip(played["event"], played["time"], played["velocity"]):
+        e = events[int(i)]
         q = tempo_map.position_to_quarters(e.bar, e.beat)
         t_score = float(tempo_map.quarters_to_seconds(q))
         if t_score < 0:
             raise DrumtabberError(f"a {e.instrument.value} hit in bar {e.bar + 1} falls at "
                                   f"{t_score:.3f} s, before the start: check first_note_s, "
                                   "anchors and offset_s")
-        t, velocity = t_score, e.velocity
-        if humanize and humanize.timing_ms:
-            jitter = float(np.clip(rng.standard_normal(), -HUMANIZE_CLIP_SD, HUMANIZE_CLIP_SD))
-            t = max(0.0, t_score + jitter * humanize.timing_ms / 1000)
-        if humanize and humanize.velocity:
-            jitter = float(np.clip(rng.standard_normal(), -HUMANIZE_CLIP_SD, HUMANIZE_CLIP_SD))
-            velocity = round(velocity + jitter * humanize.velocity)
-        notes.append({"score_tick": max(0, tick_of(q)), "target": t, "event": e,
-                      "score_time": t_score, "velocity": min(127, max(1, velocity)),
+        notes.append({"score_tick": max(0, tick_of(q)), "target": max(0.0, float(t)),
+                      "event": e, "score_time": t_score,
+                      "velocity": min(127, max(1, int(velocity))),
                       "key": kit.key_for(e.instrument)})
+    notes.sort(key=lambda n: (n["score_tick"], n["target"]))
 
     # Tempo-map points the MIDI tempo must pass through: tick 0 = 0 s, every beat and bar
     # line, every tempo piece and anchor, and every hit's score position.

@@ -27,6 +27,7 @@ def augment_command(
     """Augment a song's recording with a chain, move its labels with it, and compare the
     label-to-onset distances before and after."""
     from ..alignment.quality import check_recording
+    from ..components import augment_stage
     from ..audio.plots import click_mix
     from ..dataset.augment import apply_chain, load_chain
     from ..onset_table import RENDER_COLUMNS, ONSET_COLUMNS, write_table
@@ -51,6 +52,11 @@ def augment_command(
         if clicks_part is not None:
             soundfile.write(str(clicks_part), click_mix(new, rate, onsets), rate)
     typer.echo(f"chain {steps.name} (seed {seed}): {', '.join(applied) or 'nothing applied'}")
+    other = [f"{s.augmenter.name} ({augment_stage(s.augmenter)})" for s in steps.steps
+             if augment_stage(s.augmenter) != "audio"]
+    if other:
+        typer.echo(f"not applied to a recording: {', '.join(other)} (score steps change a "
+                   "render's notes; feature steps run in training and export)")
     for name, s in (("before", before), ("after", after)):
         typer.echo(f"{name}: {s.count} labels, median {s.median_ms:.1f} ms to an onset, "
                    f"{s.within_20:.0%} within 20 ms, {s.within_50:.0%} within 50 ms")

@@ -30,7 +30,14 @@ def train_onsets_command(
         option: List[str] = typer.Option([], "--option", "-o", help="Backend option "
                                          "KEY=VALUE (repeatable), e.g. -o epochs=12."),
         jobs: int = typer.Option(1, "--jobs", help="Render in this many processes."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the render gains and the training."),
+        chain: Optional[str] = typer.Option(
+            None, "--chain", help="Augment each render with this chain (`seed`, `realistic` "
+            "or a .toml file; default: the training.chain setting)."),
+        copies: Optional[int] = typer.Option(
+            None, "--copies", help="Renders of each file and kit, each augmented anew "
+            "(default: the training.copies setting, 1)."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the render gains, the chain and "
+                                 "the training."),
         force: bool = typer.Option(False, "--force", help="Replace a model already in --out."),
 ):
     """Train a drum onset model (used by `align --refine --model`) on MIDI performances
@@ -61,6 +68,13 @@ def train_onsets_command(
                                 source="--option")
     except ConfigError as exc:
         fail(str(exc), 2)
+    from ..dataset.augment import load_chain
+    chain = st.config["training.chain"] if chain is None else chain
+    copies = st.config["training.copies"] if copies is None else copies
+    if not 1 <= copies <= 100:
+        fail(f"--copies must be 1-100, not {copies}", 2)
+    if chain:
+        load_chain(chain, st.manager)        # a broken chain is named before any render
     if not midi_dir.is_dir():
         fail(f"not a folder: {midi_dir}")
     paths = [r["midi_path"] for r in list_performances(midi_dir, st.manager, split="train",
@@ -74,5 +88,6 @@ def train_onsets_command(
     train_onset_model(paths, out, st.manager, kits=chosen, backend=backend, options=options,
                       scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
                       seed=seed, plugins_dirs=st.plugins_dirs, info={"midi": str(midi_dir)},
+                      chain=chain, copies=copies,
                       log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)

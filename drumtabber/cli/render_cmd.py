@@ -29,7 +29,10 @@ def render_command(
             0.0, "--humanize-ms", help="Timing jitter: standard deviation in ms (0: none)."),
         humanize_velocity: float = typer.Option(
             0.0, "--humanize-velocity", help="Velocity jitter: standard deviation (0: none)."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the humanising."),
+        chain: Optional[str] = typer.Option(
+            None, "--chain", help="Augment the notes before the render and the audio after "
+            "it with a chain (`realistic`, `seed` or a .toml file); labels move with it."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the humanising and the chain."),
         sample_rate: int = typer.Option(44100, "--sample-rate", help="Hz (8000-96000)."),
         soundfont: Optional[Path] = typer.Option(
             None, "--soundfont", help="Read the kit from this .sf2 file instead of the "
@@ -37,7 +40,8 @@ def render_command(
         force: bool = typer.Option(False, "--force", help="Overwrite existing outputs."),
 ):
     """Render an alignment file's tab, with its tempo map, as drum audio (FluidSynth)."""
-    from ..audio.render import Humanize, get_kit
+    from ..audio.render import get_kit
+    from ..dataset.augment import Chain, ChainStep, load_chain
     from ..dataset.render import render_alignment
     for path, endings, name in ((out, (".wav",), "--out"), (midi, (".mid", ".midi"), "--midi"),
                                 (onsets, (".csv",), "--onsets")):
@@ -57,10 +61,13 @@ def render_command(
         if not hasattr(chosen, "with_soundfont"):
             fail(f"kit {chosen.name!r} is not a soundfont kit: --soundfont does not apply", 2)
         chosen = chosen.with_soundfont(soundfont)
-    humanize = (Humanize(humanize_ms, humanize_velocity) if humanize_ms or humanize_velocity
-                else None)
+    steps = load_chain(chain, st.manager) if chain else Chain("humanize", "")
+    if humanize_ms or humanize_velocity:      # the humanize augmenter, first
+        human = st.manager.get("augmenter", "humanize")
+        steps.steps.insert(0, ChainStep(human, 1.0, human.Options(humanize_ms,
+                                                                  humanize_velocity), 0))
     result = render_alignment(alignment_file, st.manager, kit=chosen, out_wav=out,
-                              midi_out=midi, onsets_out=onsets, humanize=humanize, seed=seed,
+                              midi_out=midi, onsets_out=onsets, chain=steps, seed=seed,
                               sample_rate=sample_rate, force=force, settings=st.config.values)
     for f in result.findings:
         if f.severity == Severity.WARNING:

@@ -12,7 +12,9 @@ A chain is TOML::
     max_fraction = 1.0
 
 Plugins ship named chains (``register_chains``; the built-in ``seed`` is the seed project's
-table); any other chain is a file.
+table, ``realistic`` makes rendered kits sound recorded); any other chain is a file.  Each
+augmenter works at one stage of the flow (``components.AUGMENT_STAGES``): the notes before
+a render, the audio, or the features; :func:`apply_chain` runs one stage's steps.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..components import build_options
+from ..components import AUGMENT_STAGES, augment_stage, build_options
 from ..errors import ConfigError, DrumtabberError, UnknownComponentError
 from ..findings import Finding, has_errors
 from ..textio import key_line, parse_toml, read_input_file
@@ -117,15 +119,23 @@ def load_chain(name, manager) -> Chain:
     return chain
 
 
-def apply_chain(chain: Chain, samples: np.ndarray, sample_rate: int, onsets, *,
-                seed: int = 0):
-    """Apply each step with its probability: ``(samples, onset table, names applied)``.
-    The same seed gives the same output."""
-    rng = np.random.default_rng(seed)
+def apply_chain(chain: Chain, data, rate, onsets, *, seed: int = 0, stage: str = "audio"):
+    """Apply the chain's steps of one ``stage`` (``components.AUGMENT_STAGES``: the notes
+    before rendering, the audio, or the features), each with its probability:
+    ``(data, onset table, names applied)``.  The same seed gives the same output; each
+    stage draws from its own stream, so a chain's audio is the same whether or not its
+    features are augmented too."""
+    rng = np.random.default_rng([seed, AUGMENT_STAGES.index(stage)])
     applied = []
     for step in chain.steps:
+        if augment_stage(step.augmenter) != stage:
+            continue
         if rng.random() < step.probability:
-            samples, onsets = step.augmenter.apply(samples, sample_rate, onsets, rng,
-                                                   step.options)
+            data, onsets = step.augmenter.apply(data, rate, onsets, rng, step.options)
             applied.append(step.augmenter.name)
-    return samples, onsets, applied
+    return data, onsets, applied
+
+
+def chain_stages(chain: Chain | None) -> set[str]:
+    """The stages the chain has steps for."""
+    return {augment_stage(s.augmenter) for s in chain.steps} if chain else set()

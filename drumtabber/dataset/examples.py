@@ -64,18 +64,21 @@ def read_performance(midi_path: Path, manager):
 
 
 def render_performance(parsed, kit, wav_path: Path, *, sample_rate: int = 44100,
-                       gain: float | None = None):
-    """Render a performance with ``kit`` to ``wav_path``; return its onset table with the
-    time each note sounds."""
+                       gain: float | None = None, chain=None, seed: int = 0):
+    """Render a performance with ``kit`` to ``wav_path`` (through the score and audio steps
+    of ``chain``); return its onset table with the time each note sounds."""
     return render_score(performed_score(parsed), parsed.tempo_map, kit, wav_path,
-                        sample_rate=sample_rate, gain=gain)[1]
+                        sample_rate=sample_rate, gain=gain, chain=chain, seed=seed)[1]
 
 
 def render_example(midi_path: Path, kit, class_map, options, feature_config: FeatureConfig, *,
                    manager, max_seconds: float | None = None, gain: float | None = None,
-                   widening: str = "soft") -> Example:
+                   widening: str = "soft", chain=None, seed: int = 0) -> Example:
     """One training example: ``midi_path`` rendered with ``kit``, its features and targets
-    for ``class_map`` (hits the scheme drops have no target)."""
+    for ``class_map`` (hits the scheme drops have no target).  A ``chain``
+    (:mod:`.augment`) augments the notes, the audio and the features, moving the labels
+    with them (``seed``: its random choices)."""
+    from .augment import apply_chain
     from ..audio.io import load_audio
     from ..classes import map_onset_rows
     kit = get_kit(manager, kit, installed=True)
@@ -83,12 +86,15 @@ def render_example(midi_path: Path, kit, class_map, options, feature_config: Fea
     with tempfile.TemporaryDirectory(prefix="drumtabber-train-") as tmp:
         wav = Path(tmp) / "take.wav"
         onsets = render_performance(parsed, kit, wav, sample_rate=feature_config.sample_rate,
-                                    gain=gain)
+                                    gain=gain, chain=chain, seed=seed)
         samples, _ = load_audio(wav, sample_rate=feature_config.sample_rate)
     if max_seconds is not None:
         samples = samples[:int(max_seconds * feature_config.sample_rate)]
         onsets = onsets[onsets["time"] < max_seconds]
     features = compute_features(samples, feature_config)
+    if chain is not None:
+        features = apply_chain(chain, features, feature_config.fps, onsets, seed=seed,
+                               stage="features")[0]
     onsets = map_onset_rows(class_map, onsets, options)
     if not len(onsets):
         raise DrumtabberError("no drum hit of the class scheme in this file", path=midi_path)

@@ -26,6 +26,8 @@ class RenderJob:
     max_seconds: float
     scheme: str                   # the class map's name
     plugins_dirs: tuple = ()
+    chain: str = ""               # augmentation chain (name or file); "" for none
+    seed: int = 0                 # the chain's seed for this render
 
 
 def _render_job(job: RenderJob):
@@ -35,11 +37,14 @@ def _render_job(job: RenderJob):
     from ..dataset.examples import render_example
     from ..plugin_manager import get_plugin_manager
     manager = get_plugin_manager(job.plugins_dirs)
+    from ..dataset.augment import load_chain
     class_map = manager.get("class_map", job.scheme)
     try:
         ex = render_example(job.midi_path, job.kit, class_map, class_map.Options(),
                             FeatureConfig(**MODEL_FEATURES), manager=manager,
-                            max_seconds=job.max_seconds, gain=job.gain)
+                            max_seconds=job.max_seconds, gain=job.gain,
+                            chain=load_chain(job.chain, manager) if job.chain else None,
+                            seed=job.seed)
     except (DrumtabberError, OSError, ValueError) as exc:
         return str(job.midi_path), getattr(exc, "message", None) or str(exc)
     return ex.name, (ex.features, ex.targets)
@@ -48,11 +53,12 @@ def _render_job(job: RenderJob):
 def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[str],
                       backend, options, scheme: str = "onsets", max_seconds: float = 40.0,
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
-                      log=print) -> Path:
-    """Render every file with every kit, train a network of ``backend`` on the examples and
-    write the model folder ``out`` (created here; removed again when nothing could be
-    rendered).  ``scheme`` names a class map read from TOML text (its ``text`` goes into
-    the model folder)."""
+                      chain: str = "", copies: int = 1, log=print) -> Path:
+    """Render every file with every kit (``copies`` times, each through the augmentation
+    ``chain`` with its own seed when there is one), train a network of ``backend`` on the
+    examples and write the model folder ``out`` (created here; removed again when nothing
+    could be rendered).  ``scheme`` names a class map read from TOML text (its ``text`` goes
+    into the model folder)."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if not getattr(class_map, "text", ""):
@@ -63,10 +69,17 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DrumtabberError(f"cannot create the folder: {exc.strerror}", path=out) from None
+    if chain:
+        from ..dataset.augment import load_chain
+        load_chain(chain, manager)          # a broken chain stops here, before the renders
     rng = np.random.default_rng(seed)
     work = [RenderJob(Path(p), kit, float(rng.uniform(*GAIN_RANGE)), max_seconds, scheme,
-                      tuple(str(d) for d in plugins_dirs)) for p in midi_paths for kit in kits]
-    log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits")
+                      tuple(str(d) for d in plugins_dirs), str(chain or ""),
+                      int(rng.integers(2**31)))
+            for p in midi_paths for kit in kits for _ in range(copies)]
+    log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
+        + (f", {copies} copies each" if copies > 1 else "")
+        + (f", augmented with chain {chain}" if chain else ""))
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(jobs) as pool:
@@ -85,6 +98,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     history = backend.train(network, examples, options, log=log)
     facts = {**(info or {}), "files": len(midi_paths), "kits": list(kits),
              "max_seconds": max_seconds, "examples": len(examples),
+             "chain": str(chain or ""), "copies": copies,
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history}
     OnsetModel(backend, network, FeatureConfig(**MODEL_FEATURES), class_map.text, facts,

@@ -1,0 +1,49 @@
+"""Built-in augmenters and chains.
+
+- ``timing``: shift with wrap-around, trim, time stretch (labels move with the audio);
+- ``sound``: level and timbre on audiomentations, reverb, MP3, background noise or a
+  rendered band (labels unchanged);
+- ``spectral``: frequency mask, bin dropout, spectral noise (on the features);
+- ``score``: humanising (timing and velocity of the notes, before rendering);
+- ``chains/*.toml``: the shipped chains (``seed``, ``realistic``).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drumtabber.components import NoOptions
+from drumtabber.hookspecs import hookimpl
+
+from .score import Humanize
+from .sound import augmenters as sound_augmenters
+from .spectral import BinDropout, FrequencyMask, SpectralNoise
+from .timing import TimeStretch, Trim, WrapShift
+
+__version__ = "0.2.0"
+
+CHAINS = Path(__file__).parent / "chains"
+
+
+@hookimpl
+def register_augmenters(register):
+    for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
+                      BinDropout(), SpectralNoise(), Humanize()]:
+        register(augmenter)
+
+
+@dataclass(frozen=True)
+class ChainPreset:
+    name: str
+    description: str
+    text: str = field(repr=False)
+    Options = NoOptions
+
+
+@hookimpl
+def register_chains(register):
+    for path in sorted(CHAINS.glob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        register(ChainPreset(data.get("name", path.stem), data.get("description", ""), text))

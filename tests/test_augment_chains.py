@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import numpy as np
 import pytest
@@ -13,6 +14,9 @@ from drumtabber.dataset.augment import apply_chain, load_chain, parse_chain
 from drumtabber.errors import DrumtabberError, UnknownComponentError
 from drumtabber.plugin_manager import PluginManager
 
+from conftest import ROOT
+
+GROOVE = ROOT.parent / "shared" / "data" / "groove-midi"
 MANAGER = PluginManager(entry_points=False)
 TAB = ("HH|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|\n"
        "SD|----o-------o---|----o-------o---|\n"
@@ -115,3 +119,72 @@ def test_augment_with_a_broken_chain_writes_nothing(song, run_cli):
                            "--out", folder / "aug.wav")
     assert code == 1 and "DT401" in err and "nope" in err
     assert not (folder / "aug.wav").exists()
+
+
+def test_the_seed_chain_runs_every_stage_on_a_recording(song, run_cli):
+    """The seed chain on a recording: its audio steps are applied and the labels still sit
+    on the strokes; its feature steps are named as not applied to audio."""
+    path, folder = song
+    code, text, err = run_cli("augment", path, "--chain", "seed", "--audio-dir",
+                              folder / "audio", "--out", folder / "aug.wav", "--seed", 4)
+    assert code == 0, err
+    assert "not applied to a recording: frequency-mask (features)" in text
+    after = next(line for line in text.splitlines() if line.startswith("after:"))
+    assert "100% within 20 ms" in after
+
+
+@pytest.mark.skipif(not shutil.which("fluidsynth"), reason="fluidsynth not installed")
+@pytest.mark.parametrize("chain", ["realistic", "seed"])
+def test_render_through_a_chain_keeps_the_labels_on_the_strokes(tmp_path, run_cli, chain):
+    """`render --chain`: the notes are humanised and the audio augmented; the written onset
+    table still gives where each stroke sounds (checked against the audio), and the same seed
+    renders the same file."""
+    from drumtabber.alignment.quality import check_recording
+    from drumtabber.onset_table import read_table
+    alignment = ROOT / "alignments" / "example_shuffle.toml"
+    outs = []
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        wav, table = tmp_path / f"{name}.wav", tmp_path / f"{name}.csv"
+        code, _, err = run_cli("render", alignment, "--kit", "fluid-gm", "--out", wav,
+                               "--onsets", table, "--chain", chain, "--seed", seed)
+        assert code == 0, err
+        outs.append((soundfile.read(wav, dtype="float32")[0], read_table(table)))
+    plain_wav, plain_table = tmp_path / "p.wav", tmp_path / "p.csv"
+    assert run_cli("render", alignment, "--kit", "fluid-gm", "--out", plain_wav, "--onsets",
+                   plain_table)[0] == 0
+    plain = read_table(plain_table)
+    (audio, onsets), (again, _), (other, _) = outs
+    np.testing.assert_array_equal(audio, again)
+    assert not np.array_equal(audio, other[:len(audio)])
+    mono = audio if audio.ndim == 1 else audio.mean(axis=1)
+    summary = check_recording(onsets, mono, 44100)["overall"]
+    assert summary.count == len(plain) and summary.within_20 >= 0.95, summary
+    if chain == "realistic":                            # humanised: off the grid, by ms
+        moved = np.abs(onsets["score_time"].to_numpy() - plain["score_time"].to_numpy())
+        assert moved.max() == 0 and not onsets["time"].equals(plain["time"])
+
+
+def test_render_example_augments_notes_audio_and_features(tmp_path):
+    """A training example through a chain with one step per stage: each stage is applied
+    (the features differ, the notes moved) and the same seed gives the same example."""
+    pytest.importorskip("librosa")
+    from drumtabber.audio.features import FeatureConfig
+    from drumtabber.dataset.examples import render_example
+    if not MANAGER.get("kit", "fluid-gm").installed:
+        pytest.skip("fluid-gm not installed")
+    chain_file = tmp_path / "all.toml"
+    chain_file.write_text('[[step]]\naugmenter = "humanize"\n[[step]]\naugmenter = "gain"\n'
+                          '[[step]]\naugmenter = "bin-dropout"\n')
+    chain = load_chain(chain_file, MANAGER)
+    midi = sorted((GROOVE / "drummer1").rglob("*.mid"))[0]
+    class_map = MANAGER.get("class_map", "onsets")
+    config = FeatureConfig(sample_rate=22050, n_mels=40, fmax=10000.0)
+
+    def example(**kw):
+        return render_example(midi, "fluid-gm", class_map, class_map.Options(), config,
+                              manager=MANAGER, max_seconds=6, **kw)
+    plain, a, b = example(), example(chain=chain, seed=1), example(chain=chain, seed=1)
+    np.testing.assert_array_equal(a.features, b.features)
+    assert a.features.shape == plain.features.shape
+    assert 0.04 < np.mean((a.features == 0) & (plain.features != 0)) < 0.07   # 5 % dropped
+    assert not np.allclose(a.onsets["time"].to_numpy(), plain.onsets["time"].to_numpy())

@@ -209,19 +209,23 @@ def _more_classes(folder: Path) -> str:
 
 @needs_fluidsynth
 def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli):
-    """Two Groove files rendered with one kit, a small network, two epochs: the command
-    writes a model folder, `align --refine --model` loads and uses it."""
+    """Two Groove files rendered with one kit, twice each through the seed chain, a small
+    network, two epochs: the command writes a model folder, `align --refine --model` loads
+    and uses it."""
     midi = tmp_path / "midi"
     midi.mkdir()
     for info in groove_performances("train", 2):
         shutil.copy(info["midi_path"], midi / info["midi_path"].name)
     code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model", "--kits",
                            "fluid-gm", "--max-seconds", "8", "-o", "filters=4", "-o", "dense=16",
-                           "-o", "epochs=2", "-o", "segment_frames=100")
+                           "-o", "epochs=2", "-o", "segment_frames=100", "--chain", "seed",
+                           "--copies", "2")
     assert code == 0, err
     assert "training segments" in err and (tmp_path / "model" / "weights.keras").is_file()
+    assert "2 copies each, augmented with chain seed" in err
     meta = json.loads((tmp_path / "model" / "model.json").read_text())
     assert meta["info"]["kits"] == ["fluid-gm"] and len(meta["info"]["history"]["loss"]) == 2
+    assert meta["info"]["examples"] == 4 and meta["info"]["chain"] == "seed"
     code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model")
     assert code == 1 and "already holds a model" in err
     alignment = ROOT / "alignments" / "example_shuffle.toml"
@@ -251,6 +255,16 @@ def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli)
 def test_train_onsets_refuses_bad_options(tmp_path, run_cli, args, message):
     code, _, err = run_cli("train-onsets", tmp_path, "--out", tmp_path / "m", *args)
     assert code == 2 and message in err
+
+
+def test_train_onsets_names_a_broken_chain_before_any_render(tmp_path, run_cli):
+    chain = tmp_path / "mine.toml"
+    chain.write_text('[[step]]\naugmenter = "gain"\np = 2\n')
+    code, _, err = run_cli("train-onsets", tmp_path, "--out", tmp_path / "m", "--chain", chain)
+    assert code == 1 and f"{chain}:3" in err and "p: expected a probability" in err
+    assert not (tmp_path / "m").exists() and "Traceback" not in err
+    code, _, err = run_cli("train-onsets", tmp_path, "--out", tmp_path / "m", "--copies", "0")
+    assert code == 2 and "--copies must be 1-100" in err
 
 
 def test_refine_with_a_missing_model_is_a_clean_error(tmp_path, run_cli):

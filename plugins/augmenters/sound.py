@@ -120,8 +120,8 @@ class ImpulseOptions:
     folder: str = ""                 # impulse responses (one audio file each); "" = synthetic
     min_rt60: float = 0.2            # a synthetic response's decay time (s) ...
     max_rt60: float = 1.0
-    min_wet: float = 0.1             # ... and its level against the direct sound
-    max_wet: float = 0.5
+    min_wet: float = 0.1             # ... and its level against the direct sound (energy
+    max_wet: float = 0.7             # ratio as amplitude: 0.3 = a tail 10 dB under it)
 
     def __post_init__(self):
         if self.folder:
@@ -133,7 +133,8 @@ class ImpulseOptions:
 
 class ImpulseResponse(Reverb):
     """Convolution with an impulse response drawn from a folder, or with a synthetic one
-    (the direct sound, then noise decaying by 60 dB in a random RT60 after a pre-delay)."""
+    (the direct sound, then after a pre-delay noise decaying by 60 dB in a random RT60, its
+    energy ``wet`` squared against the direct sound's)."""
 
     name = "impulse-response"
     transform = "ApplyImpulseResponse"
@@ -151,7 +152,8 @@ class ImpulseResponse(Reverb):
         rt60 = float(rng.uniform(options.min_rt60, options.max_rt60))
         t = np.arange(int(rt60 * sample_rate)) / sample_rate
         ir = rng.standard_normal(len(t)) * np.exp(-6.9 * t / rt60)
-        ir *= float(rng.uniform(options.min_wet, options.max_wet)) / max(1e-9, np.abs(ir).max())
+        ir *= float(rng.uniform(options.min_wet, options.max_wet)) / max(
+            1e-9, float(np.sqrt(np.sum(ir ** 2))))
         pre = int(rng.uniform(0.002, 0.02) * sample_rate)
         ir = np.concatenate([[1.0], np.zeros(pre), ir])
         samples = np.asarray(samples, np.float32)
@@ -172,7 +174,7 @@ class ImpulseResponse(Reverb):
 
 
 # name, audiomentations transform, description, options with audiomentations' defaults
-# (version 0.43); labels unchanged for each.
+# (version 0.43)[, fixed arguments]; labels unchanged for each.
 LEVEL_AND_TIMBRE = [
     ("gain", "Gain", "louder or softer by a random number of dB",
      {"min_gain_db": -12.0, "max_gain_db": 12.0}),
@@ -188,14 +190,24 @@ LEVEL_AND_TIMBRE = [
      {"min_percentile_threshold": 0, "max_percentile_threshold": 40}),
     ("tanh-distortion", "TanhDistortion", "soft saturation",
      {"min_distortion": 0.01, "max_distortion": 0.7}),
+    # the pass filters run forwards and backwards (zero phase), so no hit is delayed
     ("low-pass", "LowPassFilter", "a low-pass filter of random cutoff",
-     {"min_cutoff_freq": 150.0, "max_cutoff_freq": 7500.0}),
+     {"min_cutoff_freq": 150.0, "max_cutoff_freq": 7500.0}, {"zero_phase": True}),
     ("high-pass", "HighPassFilter", "a high-pass filter of random cutoff",
-     {"min_cutoff_freq": 20.0, "max_cutoff_freq": 2400.0}),
+     {"min_cutoff_freq": 20.0, "max_cutoff_freq": 2400.0}, {"zero_phase": True}),
     ("band-pass", "BandPassFilter", "a band-pass filter of random centre and width",
-     {"min_center_freq": 200.0, "max_center_freq": 4000.0}),
+     {"min_center_freq": 200.0, "max_center_freq": 4000.0}, {"zero_phase": True}),
     ("parametric-eq", "SevenBandParametricEQ", "seven bands cut or boosted at random",
      {"min_gain_db": -12.0, "max_gain_db": 12.0}),
+    ("peaking-eq", "PeakingFilter", "one band cut or boosted (random centre, gain, Q)",
+     {"min_center_freq": 50.0, "max_center_freq": 7500.0, "min_gain_db": -24.0,
+      "max_gain_db": 24.0, "min_q": 0.5, "max_q": 5.0}),
+    ("low-shelf", "LowShelfFilter", "the lows cut or boosted (random corner and gain)",
+     {"min_center_freq": 50.0, "max_center_freq": 4000.0, "min_gain_db": -18.0,
+      "max_gain_db": 18.0, "min_q": 0.1, "max_q": 0.999}),
+    ("high-shelf", "HighShelfFilter", "the highs cut or boosted (random corner and gain)",
+     {"min_center_freq": 300.0, "max_center_freq": 7500.0, "min_gain_db": -18.0,
+      "max_gain_db": 18.0, "min_q": 0.1, "max_q": 0.999}),
     ("pitch-shift", "PitchShift", "a pitch shift of a random number of semitones",
      {"min_semitones": -4.0, "max_semitones": 4.0}),
     ("limiter", "Limiter", "a look-ahead limiter (delay compensated), as on a master bus",

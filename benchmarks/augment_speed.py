@@ -1,5 +1,7 @@
-"""Augmentation speed: the ``seed`` chain and each augmenter, as multiples of real time on
-one core, beside loading the same audio (the baseline, measured in the same run).
+"""Augmentation speed: the ``seed`` and ``realistic`` chains (audio and feature steps) and
+each augmenter, as multiples of real time on one core, beside loading the same audio (the
+baseline, measured in the same run).  Feature steps run on the audio's features (default
+settings); the chains' figures are the mean over seeds 0-9.
 
     python benchmarks/augment_speed.py [--seconds 60]
 
@@ -64,18 +66,33 @@ def main():
     print(f"{'run':<28}{'time':>9}{'real time':>12}{'vs loading':>12}")
     print(f"{'loading (baseline)':<28}{baseline:>8.3f}s{args.seconds / baseline:>11.0f}x"
           f"{1.0:>12.2f}")
-    chain = load_chain("seed", manager)
+    from drumtabber.audio.features import FeatureConfig, compute_features
+    from drumtabber.components import augment_stage
+    config = FeatureConfig()
+    features = compute_features(samples, config)
+    data = {"audio": (samples, rate), "features": (features, config.fps)}
 
     def row(label, took):
         print(f"{label:<28}{took:>8.3f}s{args.seconds / took:>11.0f}x{took / baseline:>12.2f}")
-    row("chain seed (seed 0)", best_of(lambda: apply_chain(chain, samples, rate, onsets, seed=0)))
-    steps = [(s.augmenter, s.options) for s in chain.steps] + [
-        (manager.get("augmenter", n), manager.get("augmenter", n).Options())
-        for n in ("time-stretch", "low-pass", "color-noise")]
-    for augmenter, options in steps:             # each one always applied
+
+    def whole(chain, seed):
+        for stage, (x, r) in data.items():
+            apply_chain(chain, x, r, onsets, seed=seed, stage=stage)
+    for name in ("seed", "realistic"):
+        chain = load_chain(name, manager)
+        # the mean over seeds: each seed applies a different share of the steps
+        row(f"chain {name} (seeds 0-9)",
+            best_of(lambda: [whole(chain, k) for k in range(10)]) / 10)
+    names = sorted({s.augmenter.name for c in ("seed", "realistic")
+                    for s in load_chain(c, manager).steps} | {"time-stretch", "room"})
+    for name in names:                           # each one always applied
+        augmenter = manager.get("augmenter", name)
+        if augment_stage(augmenter) == "score":
+            continue
+        x, r = data[augment_stage(augmenter)]
         rng = np.random.default_rng(0)
-        row(f"  {augmenter.name}", best_of(lambda: augmenter.apply(samples, rate, onsets, rng,
-                                                                    options)))
+        row(f"  {name}", best_of(lambda: augmenter.apply(x, r, onsets, rng,
+                                                          augmenter.Options())))
 
 
 if __name__ == "__main__":

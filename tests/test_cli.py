@@ -76,6 +76,19 @@ def test_plugins_lists_builtin_parser(run_cli):
     assert ascii_tab["components"] == {"tab_parser": ["ascii"], "tab_writer": ["ascii"]}
 
 
+def test_plugins_kind_lists_descriptions_stages_and_options(run_cli):
+    code, out, _ = run_cli("plugins", "--kind", "augmenter")
+    assert code == 0
+    assert "humanize [score]: " in out and "bin-dropout [features]: " in out
+    assert "    share: float = 0.05" in out and "mp3 [audio]: MP3 encoding" in out
+    code, out, _ = run_cli("plugins", "--kind", "augmenter", "--format", "json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["gain"]["options"][0] == {"name": "min_gain_db", "type": "float",
+                                          "default": -12.0}
+    code, _, err = run_cli("plugins", "--kind", "nope")
+    assert code == 2 and "expected one of tab_parser" in err
+
+
 def test_missing_plugins_dir_is_a_usage_error(run_cli, tmp_path):
     code, _, err = run_cli("--plugins-dir", tmp_path / "nope", "plugins")
     assert code == 2 and "plugins folder not found" in err

@@ -11,16 +11,23 @@ BASS_DECAY_S = 0.35
 CHORD_HARMONICS = 4
 
 
+TABLE_SIZE = 4096
+
+
 def _tone(freq: float, t: np.ndarray, harmonics: int) -> np.ndarray:
-    """A sawtooth-like tone (harmonic k at 1/k) of ``harmonics`` partials."""
-    return sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, harmonics + 1))
+    """A sawtooth-like tone (harmonic k at 1/k) of ``harmonics`` partials, read from one
+    period's table."""
+    phase = np.arange(TABLE_SIZE) / TABLE_SIZE
+    table = sum(np.sin(2 * np.pi * k * phase) / k for k in range(1, harmonics + 1))
+    index = (t * (freq * TABLE_SIZE)).astype(np.int64) % TABLE_SIZE
+    return table.astype(np.float32)[index]
 
 
 def render_band(n: int, rate: int, onsets, rng) -> np.ndarray:
     """``n`` samples of bass and chords: a new chord every 1.5-3 s, the bass playing the
     chord's root on each kick label (on each chord change when the song has no kick)."""
     key = 40 + int(rng.integers(0, 12))                     # MIDI note of the key's root
-    out = np.zeros(n, np.float64)
+    out = np.zeros(n, np.float32)
     starts, at = [], 0
     while at < n:
         starts.append(at)
@@ -28,7 +35,7 @@ def render_band(n: int, rate: int, onsets, rng) -> np.ndarray:
     roots = [key + int(rng.choice(CHORD_ROOTS)) for _ in starts]
     fade = int(0.05 * rate)
     for (s, root), e in zip(zip(starts, roots), starts[1:] + [n]):
-        t = np.arange(e - s) / rate
+        t = np.arange(e - s, dtype=np.float64) / rate
         chord = sum(_tone(440 * 2 ** ((root + 12 + iv - 69) / 12), t, CHORD_HARMONICS)
                     for iv in (0, 4 if rng.random() < 0.5 else 3, 7))
         envelope = np.minimum(1, np.minimum(np.arange(e - s), np.arange(e - s)[::-1]) / fade)

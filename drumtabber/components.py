@@ -165,12 +165,44 @@ class ChainPreset(Component, Protocol):
     text: str
 
 
+@dataclass
+class ExportExample:
+    """One exported song (or one augmented copy of it), as exporters receive it.
+
+    ``features`` (frames, bands) and ``targets`` (frames, classes) are float32 at ``fps``
+    frames a second, frame ``i`` at ``i / fps`` s; ``onsets`` is the onset table with its
+    ``class`` column (one row per class a hit maps to); ``score`` and ``tempo_map`` are the
+    tab's (for formats that keep bars and tempo)."""
+
+    song: str                        # unique id: the alignment file's path, "#2" for a copy
+    split: str                       # train, validation or test
+    title: str
+    classes: list[str]
+    fps: float
+    features: Any
+    targets: Any
+    onsets: Any
+    score: Score | None = None
+    tempo_map: TempoMap | None = None
+    duration_s: float = 0.0
+
+
+# What an exporter's ``read`` gives back per song (a subset, as its format holds):
+# "song", "split", "features", "targets", "times" (onset seconds), "labels" (their classes).
+READ_BACK_KEYS = ("song", "split", "features", "targets", "times", "labels")
+
+
 @runtime_checkable
 class Exporter(Component, Protocol):
-    """Writes training examples (features, frame targets, onset tables) in one file format
-    under a folder; returns the files written."""
+    """Writes exported songs in one file format under ``out_dir`` (its own folder):
+    ``export`` takes an iterable of :class:`ExportExample` (streamed: one song at a time,
+    each seen once, in a stable order) and returns the files it wrote; ``read`` reads them
+    back as dicts with ``READ_BACK_KEYS`` (those the format holds), so a contract test can
+    compare what was written with what comes back."""
 
     def export(self, examples, out_dir: Path, options) -> list[Path]: ...
+
+    def read(self, out_dir: Path, options) -> list[dict]: ...
 
 
 @runtime_checkable

@@ -68,6 +68,10 @@ SETTINGS = {s.key: s for s in [
     Setting("training.classes", "str", "onsets", "class scheme of trained onset models (a TOML scheme)"),
     Setting("training.epochs", "int", 50, "training epochs", *_COUNT),
     Setting("training.batch_size", "int", 32, "training batch size", *_COUNT),
+    Setting("export.formats", "str", "npz,onsets-csv", "formats of `export` (exporter names, "
+            "comma-separated)"),
+    Setting("export.cache_dir", "str", "", "the feature cache of `export` (\"\": "
+            "~/.cache/drumtabber)"),
     Setting("training.chain", "str", "", "augmentation chain of the training renders "
             "(a chain name or .toml file; \"\": none)"),
     Setting("training.copies", "int", 1, "renders of each file and kit (each augmented "

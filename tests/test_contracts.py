@@ -1,8 +1,8 @@
 """Contract tests: every registered component of every kind keeps the promises of its
 protocol (drumtabber.components).  Each kind's check loops over the registry, so a new
-built-in or third-party component is tested the moment it is registered; kinds with no
-built-in component yet (augmenters, exporters) are checked on a throwaway plugin, and each
-check is shown to catch a component that breaks its contract."""
+built-in or third-party component is tested the moment it is registered; a throwaway plugin
+shows that third-party augmenters and exporters are checked the same way, and each check is
+shown to catch a component that breaks its contract."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SHARED_TABS
+from conftest import ROOT, SHARED_TABS
 from drumtabber.components import KINDS, PROTOCOLS, NoOptions, ParseHints, ParseResult
 from drumtabber.findings import Finding
 from drumtabber.hookspecs import hookimpl
@@ -144,7 +144,7 @@ def check_kit(kit) -> list[str]:
     return problems
 
 
-# -- augmenters and exporters (none built in yet) ------------------------------------------
+# -- augmenters, chains and exporters ------------------------------------------
 def check_augmenter(augmenter) -> list[str]:
     """The augmenter names a known stage; its data keeps its kind (mono audio, a feature
     matrix of the same shape, the notes a render plays with their ``event``); every label
@@ -184,14 +184,56 @@ def check_chain(preset) -> list[str]:
     return [f.message for f in findings] or ([] if chain.steps else ["the chain has no steps"])
 
 
+def example_songs() -> list:
+    """ExportExamples of the bundled example songs (their tabs aligned; features made up,
+    targets from their labels), one per split kind, and a copy of one."""
+    from drumtabber.alignment import load_song
+    from drumtabber.audio.features import onsets_to_class_targets
+    from drumtabber.classes import map_onset_rows
+    from drumtabber.components import ExportExample
+    class_map = MANAGER.get("class_map", "drumtabber")
+    classes = class_map.classes(class_map.Options())
+    out = []
+    for k, (name, split) in enumerate([("example_shuffle", "train"),
+                                       ("example_odd_meter", "test"),
+                                       ("example_shuffle", "train")]):
+        song, _ = load_song(ROOT / "alignments" / f"{name}.toml", MANAGER)
+        onsets = map_onset_rows(class_map, song.onsets, class_map.Options())
+        frames = int(onsets["time"].max() * 100) + 50
+        features = np.random.default_rng(k).random((frames, 16), dtype=np.float32)
+        targets = onsets_to_class_targets(onsets, classes, n_frames=frames, fps=100.0)
+        out.append(ExportExample(name + ("#2" if k == 2 else ""), split, song.name, classes,
+                                 100.0, features, targets, onsets, song.score, song.tempo_map,
+                                 frames / 100))
+    return out
+
+
 def check_exporter(exporter, folder: Path) -> list[str]:
-    from drumtabber.dataset.examples import Example
-    from drumtabber.onset_table import onset_table
-    example = Example("song @ kit", np.zeros((10, 4), np.float32), np.zeros((10, 2), np.float32),
-                      onset_table([]))
-    written = exporter.export([example], folder, exporter.Options())
+    """Export the example songs from a generator and read them back: the same songs and
+    splits, and the features, targets and onset times the format holds."""
+    examples = example_songs()
+    written = exporter.export((e for e in examples), folder, exporter.Options())
     missing = [p for p in written if not Path(p).is_file()]
-    return [f"export lists files it did not write: {missing}"] if missing or not written else []
+    if missing or not written:
+        return [f"export lists files it did not write: {missing}"]
+    back = {r["song"]: r for r in exporter.read(folder, exporter.Options())}
+    problems = [] if sorted(back) == sorted(e.song for e in examples) else [
+        f"read back songs {sorted(back)}"]
+    for e in examples:
+        r = back.get(e.song, {})
+        if "split" in r and r["split"] != e.split:
+            problems.append(f"{e.song}: split {r['split']!r}, not {e.split!r}")
+        for key in ("features", "targets"):
+            if key in r and not np.array_equal(r[key], getattr(e, key)):
+                problems.append(f"{e.song}: {key} read back differ")
+        if "times" in r:          # one hit may be one row per class, or one note
+            want = np.unique(np.round(e.onsets["time"].to_numpy(), 3))
+            have = np.unique(np.round(np.asarray(r["times"], float), 3))
+            if len(want) != len(have) or np.abs(want - have).max() > 0.0015:
+                problems.append(f"{e.song}: onset times read back differ")
+            if "labels" in r and len(r["labels"]) != len(r["times"]):
+                problems.append(f"{e.song}: labels and times of different lengths")
+    return problems
 
 
 # -- model backends and shipped models -----------------------------------------------------
@@ -277,17 +319,26 @@ class NpzExporter:
     description = "features and targets as .npz (test)"
     Options = NoOptions
 
-    def __init__(self, writes: bool = True):
-        self.writes = writes
+    def __init__(self, writes: bool = True, drops_frames: bool = False):
+        self.writes, self.drops_frames = writes, drops_frames
 
     def export(self, examples, out_dir, options):
         paths = []
         for k, ex in enumerate(examples):
             path = Path(out_dir) / f"{k}.npz"
             if self.writes:
-                np.savez(path, features=ex.features, targets=ex.targets)
+                np.savez(path, features=ex.features[1:] if self.drops_frames else ex.features,
+                         targets=ex.targets, song=ex.song, split=ex.split)
             paths.append(path)
         return paths
+
+    def read(self, out_dir, options):
+        out = []
+        for path in sorted(Path(out_dir).glob("*.npz")):
+            with np.load(path) as z:
+                out.append({"song": str(z["song"]), "split": str(z["split"]),
+                            "features": z["features"], "targets": z["targets"]})
+        return out
 
 
 class ThrowawayPlugin:
@@ -321,6 +372,7 @@ def test_augmenter_and_exporter_contracts_on_a_registered_plugin(kind, with_thro
 @pytest.mark.parametrize("kind, broken, expected", [
     ("augmenter", WrapShift(keep_labels_inside=False), "labels must stay inside the audio"),
     ("exporter", NpzExporter(writes=False), "export lists files it did not write"),
+    ("exporter", NpzExporter(drops_frames=True), "features read back differ"),
 ])
 def test_the_contract_checks_catch_a_broken_component(kind, broken, expected, tmp_path):
     assert any(expected in p for p in _check(kind, broken, tmp_path))

@@ -108,6 +108,9 @@ class Alignment:
     path: Path
     tab: Path | None = None
     song: str = ""
+    artist: str = ""                 # groups a dataset's splits (one artist, one split)
+    source: str = ""                 # where the tab came from (a URL, a book)
+    license: str = ""                # the tab's licence as its source states it
     parser: str | None = None
     audio_file: str | None = None
     duration_s: float | None = None
@@ -280,11 +283,13 @@ def load_alignment(path: Path, manager=None) -> tuple[Alignment | None, list[Fin
 
 def _from_toml(data: dict, path: Path, r: TableReader) -> Alignment:
     a = Alignment(path)
-    r.unknown(data, {"tab", "song", "parser", "audio", "tempo", "anchor", "meter", "labels",
-                     "seed"}, "")
+    r.unknown(data, {"tab", "song", "artist", "source", "license", "parser", "audio", "tempo",
+                     "anchor", "meter", "labels", "seed"}, "")
     tab = r.get(data, "tab", "str", required=True)
     a.tab = (path.parent / tab) if tab else None
     a.song = r.get(data, "song", "str", default="") or ""
+    for key in ("artist", "source", "license"):
+        setattr(a, key, r.get(data, key, "str", default="") or "")
     a.parser = r.get(data, "parser", "str")
     audio = r.table(data, "audio")
     if audio:

@@ -14,6 +14,7 @@ EXTRA_OF_MODULE = {
     "matplotlib": "audio", "soxr": "audio", "mir_eval": "audio", "pyarrow": "audio",
     "audiomentations": "audio",
     "keras": "models", "tensorflow": "models",
+    "jams": "export", "distributed": "export", "dask": "export",
 }
 
 

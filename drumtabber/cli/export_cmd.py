@@ -92,6 +92,10 @@ def export_command(
     except ConfigError as exc:
         fail(str(exc), 2)
     chain = load_chain(augment, manager) if augment else None
+    loader = None
+    if refine and model != "none":
+        from ..models import load_onset_model as loader
+        loader(model, manager)                 # a missing model is named before any work
     paths = alignment_paths(inputs or [Path(st.config["alignments_dir"])], manager)
     if not paths:
         fail(f"no alignment files in {', '.join(str(p) for p in inputs or [])}")
@@ -102,7 +106,8 @@ def export_command(
                     scheme=scheme, scheme_values=scheme_values, features=asdict(config),
                     chain=str(augment or ""), copies=copies, seed=seed,
                     refine=(model if refine else ""), settings=dict(st.config.values),
-                    plugins_dirs=tuple(str(d) for d in st.plugins_dirs))
+                    plugins_dirs=tuple(str(d) for d in st.plugins_dirs),
+                    model_loader=loader)
 
     def split_of(facts):
         return assign_splits([SongKey(f["song"], f["artist"], f["audio_sha256"]) for f in facts],

@@ -54,10 +54,13 @@ class ExportJob:
     refine: str = ""                 # "" (no), "none" (generic onsets) or a model
     settings: dict = field(default_factory=dict)
     plugins_dirs: tuple = ()
+    # loads the refine model: ``model_loader(refine, manager)`` (picklable: a module-level
+    # function, such as drumtabber.models.load_onset_model, given by the caller)
+    model_loader: object = None
 
     def fingerprint(self) -> str:
         fixed = {k: v for k, v in dataclasses.asdict(self).items()
-                 if k not in ("out", "cache_dir", "plugins_dirs")}
+                 if k not in ("out", "cache_dir", "plugins_dirs", "model_loader")}
         return content_key("job", fixed)
 
 
@@ -222,8 +225,7 @@ def chain_facts(chain) -> list | None:
 
 def _refined(job: ExportJob, song, manager):
     from ..alignment.refine import refine_onsets
-    from ..models import load_onset_model
-    model = None if job.refine == "none" else load_onset_model(job.refine, manager)
+    model = None if job.refine == "none" else job.model_loader(job.refine, manager)
     samples, rate = song.load_audio(REFINE_RATE)
     result, refined = refine_onsets(song.onsets, song.tempo_map, samples, rate, model=model)
     if not result.accepted:

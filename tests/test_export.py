@@ -268,3 +268,23 @@ def test_a_killed_export_leaves_nothing_that_breaks_the_next_run(run_cli, corpus
     assert (clean / "onsets-csv" / "onsets.csv").read_bytes() == \
         (killed / "onsets-csv" / "onsets.csv").read_bytes()
     assert not (killed / ".staging").exists() and not (killed / ".work").exists()
+
+
+def test_refined_export_moves_labels_onto_the_recording(run_cli, corpus, tmp_path):
+    """--refine with the bundled model, in two worker processes: the labels go through the
+    refinement (the manifest says so) and stay on the rendered strokes."""
+    out = tmp_path / "refined"
+    code, _, err = export(run_cli, corpus, out, "--format", "onsets-csv", "--refine",
+                          "--jobs", 2)
+    assert code == 0, err
+    assert json.loads((out / "manifest.json").read_text())["refine"] == "bundled"
+    refined = pd.read_csv(out / "onsets-csv" / "onsets.csv")
+    from drumtabber.alignment.quality import check_recording
+    from drumtabber.audio.io import load_audio
+    for name in SONGS:
+        samples, rate = load_audio(next((corpus / "audio").glob(f"{name}.*")))
+        rows = refined[refined["song"] == name].drop_duplicates("time")
+        assert check_recording(rows, samples, rate)["overall"].within_20 >= 0.95
+    code, _, err = export(run_cli, corpus, tmp_path / "x", "--refine", "--model",
+                          tmp_path / "no-model")
+    assert code == 1 and "no onset model here" in err and not (tmp_path / "x").exists()

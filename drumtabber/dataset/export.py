@@ -244,7 +244,10 @@ def run_all(fn, items: list, *, jobs: int = 1, scheduler=None):
             for future in dask_completed(client.map(fn, items, pure=False)):
                 yield future.result()
     elif jobs > 1 and len(items) > 1:
-        with ProcessPoolExecutor(min(jobs, len(items))) as pool:
+        import multiprocessing
+        # spawned, not forked: a forked TensorFlow (the refine model) deadlocks
+        with ProcessPoolExecutor(min(jobs, len(items)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             for future in as_completed([pool.submit(fn, x) for x in items]):
                 yield future.result()
     else:

@@ -288,3 +288,36 @@ def test_refined_export_moves_labels_onto_the_recording(run_cli, corpus, tmp_pat
     code, _, err = export(run_cli, corpus, tmp_path / "x", "--refine", "--model",
                           tmp_path / "no-model")
     assert code == 1 and "no onset model here" in err and not (tmp_path / "x").exists()
+
+
+def test_the_cards_readers_read_back_what_was_written(run_cli, corpus, tmp_path):
+    """The numpy, tf.data and PyTorch-style readers the dataset card shows, run on an export
+    of both shard formats, give the features and targets the exporters read back."""
+    from drumtabber.dataset.readers import READERS
+    out = tmp_path / "ds"
+    assert export(run_cli, corpus, out, "--format", "npz,tfrecord", "--split", "1,0,0")[0] == 0
+    card = (out / "README.md").read_text()
+    code = {}
+    for name, (title, text) in READERS.items():
+        assert text in card                     # the card shows this very code
+        exec(compile(text, f"reader {name}", "exec"), code)
+    written = {r["song"]: r for r in MANAGER.get("exporter", "npz").read(
+        out / "npz", MANAGER.get("exporter", "npz").Options())}
+    got = {song: (f, t) for song, f, t in code["read_npz"](out / "npz")}
+    assert got.keys() == written.keys()
+    for song, (f, t) in got.items():
+        np.testing.assert_array_equal(f, written[song]["features"])
+        np.testing.assert_array_equal(t, written[song]["targets"])
+    segments = code["FrameSegments"](out / "npz", length=100)
+    f, t = segments[0]
+    first = written[sorted(written)[0]]
+    np.testing.assert_array_equal(f, first["features"][:100])
+    assert len(segments) == sum(max(1, (len(r["features"]) - 100) // 100 + 1)
+                                for r in written.values())
+    pytest.importorskip("tensorflow")
+    tf_rows = list(code["tf_dataset"](out / "tfrecord").as_numpy_iterator())
+    assert len(tf_rows) == len(written)
+    by_len = {len(r["features"]): r for r in written.values()}
+    for features, targets in tf_rows:
+        np.testing.assert_array_equal(features, by_len[len(features)]["features"])
+        np.testing.assert_array_equal(targets, by_len[len(features)]["targets"])

@@ -186,7 +186,12 @@ def _song_examples(job: ExportJob, facts: dict, split: str):
     class_map = manager.get("class_map", job.scheme)
     options = build_options(class_map, job.scheme_values, source="--option")
     classes = class_map.classes(options)
-    samples, rate = song.load_audio(config.sample_rate)
+    loaded = []                          # the recording, read only when a cache misses
+
+    def audio():
+        if not loaded:
+            loaded.append(song.load_audio(config.sample_rate))
+        return loaded[0]
     onsets = song.onsets
     if job.refine:
         onsets = cache.get_or_compute("refined", content_key(
@@ -200,9 +205,11 @@ def _song_examples(job: ExportJob, facts: dict, split: str):
                           onsets[["time", "instrument", "gm_note"]].to_numpy().tolist())
 
         def compute():
-            audio, moved = ((samples, onsets) if chain is None else
-                            apply_chain(chain, samples, rate, onsets, seed=seed)[:2])
-            return compute_features(audio, config), moved, len(audio) / rate
+            samples, rate = audio()
+            moved = onsets
+            if chain is not None:
+                samples, moved = apply_chain(chain, samples, rate, onsets, seed=seed)[:2]
+            return compute_features(samples, config), moved, len(samples) / rate
         features, moved, duration = cache.get_or_compute("features", key, compute)
         if chain is not None:
             features = apply_chain(chain, features, config.fps, moved, seed=seed,

@@ -10,6 +10,7 @@ from collections import Counter
 from .. import __version__
 from ..outputs import output_files
 from .export import CARD, MANIFEST, chain_facts
+from .readers import reader_text
 from .splits import SPLITS
 
 
@@ -91,6 +92,8 @@ Events per class and split:
 Formats:
 {fmt_lines}
 
+## Reading it
+{reader_text(m['formats']) or 'See the formats above (docs/export.md of drumtabber).'}
 ## Sources and licences
 As the alignment files state them (the recordings are not part of the tabs' licences; check
 each recording's own terms before sharing audio or features):

@@ -25,8 +25,8 @@ stroke                  int64      1, or 2 for the second stroke of a double
 Extra columns: ``time_exact`` (object: the exact :class:`~fractions.Fraction` seconds of the
 tempo map), ``midi_time`` and ``score_time`` (float64, a render's MIDI time and the tempo map's
 time before a score augmenter moved it), ``key`` and ``tick`` (int64, the kit's MIDI key and
-the note's tick), ``class`` (str, the class of a class map), ``event`` (int64, the note's
-index in ``Score.sorted_events()``: what a render plays, :func:`drumtabber.audio.render.score_onsets`).
+the note's tick), ``class`` (str, the class of a class map), ``confidence``
+(float64, a transcription's activation at the onset), ``event`` (int64, the note's index in ``Score.sorted_events()``: what a render plays, :func:`drumtabber.audio.render.score_onsets`).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ ONSET_COLUMNS = {
 }
 ONSET_EXTRA_COLUMNS = {
     "time_exact": "object", "midi_time": "float64", "score_time": "float64", "key": "int64",
-    "tick": "int64", "class": "str", "event": "int64",
+    "tick": "int64", "class": "str", "event": "int64", "confidence": "float64",
 }
 # Columns a table must have to be an onset table at all (a render or a MIDI performance
 # has no tab position).

@@ -17,7 +17,8 @@ PLUGINS = ROOT / "plugins"
 # the alignment stage uses, so it comes before it.
 VOCABULARY = {"score", "tempo", "errors", "findings", "config", "textio", "hookspecs",
               "plugin_manager", "components", "onset_table", "extras", "outputs", ""}
-STAGES = ["tabs", "audio", "alignment", "classes", "dataset", "models", "report", "cli"]
+STAGES = ["tabs", "audio", "alignment", "classes", "dataset", "models", "transcribe", "report",
+          "cli"]
 # "about 500 lines".
 MAX_LINES = 520
 

@@ -112,6 +112,33 @@ def load_recorded_song(st: State, alignment_file: Path, audio_dir, *,
     return (song, *song.load_audio(ANALYSIS_RATE))
 
 
+class progress_bar:
+    """A rich progress bar with ETA on a terminal (``with progress_bar() as p: p(task,
+    done, total)``); None, so nothing is drawn, when stderr is not a terminal."""
+
+    def __enter__(self):
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+            from rich.console import Console
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.tasks = {}
+        return self if self.bar else None
+
+    def __call__(self, what, done, total):
+        if what not in self.tasks:
+            self.tasks[what] = self.bar.add_task(what, total=total)
+        self.bar.update(self.tasks[what], completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
 def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
     """``KEY=VALUE`` option values as a dict; a malformed one is wrong usage (exit 2)."""
     values = {}
@@ -124,7 +151,7 @@ def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
 
 
 from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
-from . import augment_cmd, export_cmd, model_cmd, render_cmd  # noqa: E402,F401
+from . import augment_cmd, export_cmd, model_cmd, render_cmd, transcribe_cmd  # noqa: E402,F401
 
 _BUILTIN_COMMANDS = list(app.registered_commands)
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from . import app, fail, parse_key_values, state
+from . import app, fail, parse_key_values, progress_bar, state
 
 
 @app.command("export")
@@ -120,39 +120,13 @@ def export_command(
                           classes=class_map.classes(class_options), chain=chain,
                           formats={e.name: vars(o) for e, o in exporters},
                           split_spec=split_spec)
-    with _progress() as progress:
+    with progress_bar() as progress:
         result = export_dataset(paths, job, manager, formats=exporters, split_of=split_of,
                                 jobs=jobs, scheduler=scheduler, force=force,
                                 progress=progress, describe=describe)
     _summary(result)
     if not result.outcomes:
         fail("no song could be exported", 1)
-
-
-class _progress:
-    """A rich progress bar with ETA on a terminal; nothing when stderr is not one."""
-
-    def __enter__(self):
-        self.bar = None
-        if sys.stderr.isatty():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
-            from rich.console import Console
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.tasks = {}
-        return self if self.bar else None
-
-    def __call__(self, what, done, total):
-        if what not in self.tasks:
-            self.tasks[what] = self.bar.add_task(what, total=total)
-        self.bar.update(self.tasks[what], completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
 
 
 def _summary(result) -> None:

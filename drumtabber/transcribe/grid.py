@@ -78,17 +78,15 @@ def cover(grid: Grid, first: float, last: float) -> Grid:
     beats, numbers = list(grid.beats), list(grid.numbers)
     if len(beats) < 2:
         step = 60.0 / FALLBACK_BPM
-        beats, numbers = [max(0.0, first)], [1]
-        while beats[-1] <= last:
-            beats.append(beats[-1] + step)
-            numbers.append(numbers[-1] % 4 + 1)
-    per_bar = max(numbers) if numbers else 4
+        beats, numbers = [max(0.0, first), max(0.0, first) + step], [1, 2]
+    per_bar = max(max(numbers), 4 if len(grid.beats) < 2 else 1)
     # before: the first interval, backwards, to a whole first bar
     while beats[0] - (beats[1] - beats[0]) / 8 > first or numbers[0] != 1:
         step = beats[1] - beats[0]
         beats.insert(0, beats[0] - step)
         numbers.insert(0, (numbers[0] - 2) % per_bar + 1)
-    while beats[-1] <= last:                     # after: the last interval, forwards
+    # after: the last interval, forwards, to the downbeat that closes a whole last bar
+    while beats[-1] <= last or numbers[-1] != 1 or len(beats) < per_bar + 1:
         step = beats[-1] - beats[-2]
         beats.append(beats[-1] + step)
         numbers.append(numbers[-1] % per_bar + 1)
@@ -126,6 +124,8 @@ def quantise(onsets, grid: Grid) -> Quantised:
                                              onsets["velocity"]):
         k = subdivision[i]
         step = int(round(f * k))
+        while beats[i] + step / k * (beats[i + 1] - beats[i]) < 0:   # never before 0 s
+            step += 1
         at = (int(i), Fraction(step, k)) if step < k else (int(i) + 1, Fraction(0))
         if at[0] >= len(beats) - 1:              # on the closing beat: the last grid point
             at = (len(beats) - 2, Fraction(k - 1, k))

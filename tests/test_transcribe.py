@@ -89,11 +89,13 @@ def test_the_tab_reads_back_and_its_alignment_gives_the_onsets(transcribed):
     model = load_onset_model("bundled", MANAGER)
     instrument_of = {c: i.value for c, i in class_instruments(model.class_map,
                                                               model.classes).items()}
-    # every transcribed onset has an aligned label of its drum within half a grid step
-    # (a 16th at 96 BPM: 78 ms; half of it 39 ms)
+    # every transcribed onset has an aligned label of its drum within half a grid step (at
+    # 96 BPM a beat is 625 ms: half a 16th 78 ms, half a triplet 104 ms); most much closer
+    error = []
     for t, name in zip(found["time"], found["class"]):
         labels = song.onsets["time"][song.onsets["instrument"] == instrument_of[name]]
-        assert np.min(np.abs(labels.to_numpy() - t)) <= 0.040, (t, name)
+        error.append(np.min(np.abs(labels.to_numpy() - t)))
+    assert max(error) <= 0.625 / 6 + 0.001 and np.median(error) < 0.02
     # and the transcription finds the tab's song: most hits of the original tab are there
     original, _ = load_song(ROOT / "alignments" / "example_shuffle.toml", MANAGER)
     kicks = original.onsets["time"][original.onsets["instrument"] == "kick"].to_numpy()
@@ -191,14 +193,35 @@ def test_annotation_files_name_their_bad_lines(tmp_path):
 
 
 def test_evaluate_on_the_real_mdb_recordings(run_cli):
-    """The bundled model on the four MDB Drums tracks, 5 classes: the figures of the data
-    README (sum F 0.628, mean F 0.480 at 50 ms)."""
+    """The bundled model on the four MDB Drums tracks, 5 classes: with every threshold at
+    0.5 the figures of the data README (sum F 0.628, mean F 0.480 at 50 ms); with the
+    thresholds tuned on rendered validation performances, stored with the model, the mean
+    over classes rises (0.514)."""
     if not MDB.is_dir():
         pytest.skip("mdb-dev not present")
-    code, out, err = run_cli("evaluate", MDB, "--format", "json")
+    flat = [a for c in ("kick", "snare", "tom", "hihat", "hihat_pedal", "cymbal", "ride")
+            for a in ("--threshold", f"{c}=0.5")]
+    results = []
+    for extra in (flat, []):
+        code, out, err = run_cli("evaluate", MDB, "--format", "json", *extra)
+        assert code == 0, err
+        results.append(json.loads(out)["50ms"])
+    plain, tuned = results
+    assert len(plain["tracks"]) == 4 and set(plain["classes"]) == {"BD", "SD", "TT", "HH",
+                                                                    "CY+RD"}
+    assert plain["sum"]["f"] == pytest.approx(0.628, abs=0.01)
+    assert plain["mean"]["f"] == pytest.approx(0.480, abs=0.01)
+    assert plain["classes"]["BD"]["n_ref"] == 167
+    assert tuned["mean"]["f"] > plain["mean"]["f"] + 0.02
+
+
+def test_several_recordings_in_worker_processes(rendered, tmp_path, run_cli):
+    import shutil
+    second = tmp_path / "again.wav"
+    shutil.copy(rendered, second)
+    code, _, err = run_cli("transcribe", rendered, second, "--out", tmp_path / "o", "--jobs",
+                           2, "--format", "csv,tab")
     assert code == 0, err
-    s = json.loads(out)["50ms"]
-    assert len(s["tracks"]) == 4 and set(s["classes"]) == {"BD", "SD", "TT", "HH", "CY+RD"}
-    assert s["sum"]["f"] == pytest.approx(0.628, abs=0.01)
-    assert s["mean"]["f"] == pytest.approx(0.480, abs=0.01)
-    assert s["classes"]["BD"]["n_ref"] == 167
+    a = (tmp_path / "o" / "shuffle.csv").read_text()
+    assert a == (tmp_path / "o" / "again.csv").read_text() and len(a.splitlines()) > 60
+    assert (tmp_path / "o" / "again.toml").read_text().count("[[anchor]]") > 20

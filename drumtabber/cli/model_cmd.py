@@ -11,6 +11,13 @@ from . import app, configured_component, fail, parse_key_values, state
 DEFAULT_KITS = "fluid-gm,timgm6mb,avl-black-pearl,avl-red-zeppelin"
 
 
+def _command_line() -> str:
+    """The command as typed (what the model folder records of how it was made)."""
+    import shlex
+    import sys
+    return "drumtabber-data " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
 @app.command("train-onsets")
 def train_onsets_command(
         ctx: typer.Context,
@@ -87,7 +94,55 @@ def train_onsets_command(
         fail(f"{index} lists no train-split files")
     train_onset_model(paths, out, st.manager, kits=chosen, backend=backend, options=options,
                       scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
-                      seed=seed, plugins_dirs=st.plugins_dirs, info={"midi": str(midi_dir)},
+                      seed=seed, plugins_dirs=st.plugins_dirs,
+                      info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies,
                       log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
+
+
+@app.command("tune-thresholds")
+def tune_thresholds_command(
+        ctx: typer.Context,
+        midi_dir: Path = typer.Argument(..., help="Drum MIDI files: a Groove MIDI Dataset "
+                                        "folder (its validation split is used) or any folder."),
+        model: Path = typer.Option(..., "--model", help="Model folder to tune (its model.json "
+                                   "gets the thresholds)."),
+        kits: str = typer.Option(DEFAULT_KITS, "--kits", help="Kits to render with."),
+        files: int = typer.Option(40, "--files", help="Performances, spread evenly."),
+        max_seconds: float = typer.Option(30.0, "--max-seconds", help="Of each performance."),
+        split: str = typer.Option("validation", "--split", help="Split of the collection."),
+):
+    """Tune the per-class peak-picking thresholds `transcribe` uses on rendered validation
+    performances (best F at 50 ms per class) and store them with the model."""
+    from ..dataset.examples import list_performances, render_example
+    from ..errors import DrumtabberError
+    from ..models import load_onset_model
+    from ..transcribe.tune import store_thresholds, tune_thresholds
+    st = state(ctx)
+    loaded = load_onset_model(model, st.manager)
+    chosen = [k.strip() for k in kits.split(",") if k.strip()]
+    for k in chosen:
+        st.manager.get("kit", k)
+    if files < 1 or not 0 < max_seconds <= 3600:
+        fail("--files must be 1 or more and --max-seconds above 0 (at most 3600)", 2)
+    rows = list_performances(midi_dir, st.manager, split=split, n=files)
+    if not rows:
+        fail(f"no {split}-split MIDI files in {midi_dir}")
+    examples = []
+    for r in rows:
+        for kit in chosen:
+            try:
+                examples.append(render_example(r["midi_path"], kit, loaded.class_map, None,
+                                               loaded.features, manager=st.manager,
+                                               max_seconds=max_seconds))
+            except DrumtabberError as exc:
+                typer.echo(f"warning: {r['midi_path']}: skipped: {exc.message}", err=True)
+    tuned = tune_thresholds(loaded, examples)
+    store_thresholds(loaded.path, tuned, {"midi": str(midi_dir), "split": split,
+                                          "files": len(rows), "kits": chosen,
+                                          "max_seconds": max_seconds})
+    for name, t in tuned.items():
+        typer.echo(f"{name:12s} threshold {t['threshold']:.2f}  F50 {t['f']:.3f} "
+                   f"(at 0.5: {t['f_at_0.5']:.3f}, {t['reference_onsets']} onsets)")
+    typer.echo(f"wrote the thresholds into {loaded.path / 'model.json'}", err=True)

@@ -56,7 +56,10 @@ class OnsetModel:
     def activations(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         """Onset activation per class, shape (frames, classes), at ``features.fps``."""
         samples = resample(samples, sample_rate, self.features.sample_rate)
-        features = compute_features(samples, self.features)
+        return self.feature_activations(compute_features(samples, self.features))
+
+    def feature_activations(self, features: np.ndarray) -> np.ndarray:
+        """Onset activation per class of features computed with ``self.features``."""
         # in blocks of frames (memory bounded on long recordings), each with context
         return frames_in_blocks(lambda block: self.backend.predict(self.network, block),
                                 features, hop=1, margin=MODEL_CONTEXT_FRAMES,

@@ -2,14 +2,15 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont avldrums.lv2-soundfont
+DEBIAN_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont avldrums.lv2-soundfont chromium
 SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
 	/usr/share/sounds/sf2/Black_Pearl_4_LV2.sf2 /usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2
 
 # FluidSynth and the sampled drum kits render MIDI to audio (Debian packages; needs root or sudo).
 .PHONY: system
 system:
-	@if ! command -v fluidsynth >/dev/null || ! ls $(SOUNDFONTS) >/dev/null 2>&1; then \
+	@if ! command -v fluidsynth >/dev/null || ! command -v chromium >/dev/null || \
+			! ls $(SOUNDFONTS) >/dev/null 2>&1; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
@@ -29,18 +30,8 @@ $(STAMP): pyproject.toml
 setup: system $(STAMP)
 
 demo: setup
-	$(VENV)/bin/drumtabber-data validate tabs alignments
 	$(VENV)/bin/drumtabber-data show tabs/example_shuffle.txt --format tab
-	$(VENV)/bin/drumtabber-data show tabs/may3beta_tab.txt --format csv | head -n 8
-	$(VENV)/bin/drumtabber-data align alignments/may3beta.toml | head -n 8
-	$(VENV)/bin/drumtabber-data align alignments/example_odd_meter.toml | tail -n 4
-	$(VENV)/bin/drumtabber-data render alignments/example_shuffle.toml --kit avl-black-pearl \
-		--out audio/example_shuffle.wav --force
-	$(VENV)/bin/drumtabber-data check alignments/example_shuffle.toml --audio-dir audio \
-		--png audio/example_shuffle.png --clicks audio/example_shuffle_clicks.wav --force
-	$(VENV)/bin/drumtabber-data align alignments/example_shuffle.toml --refine --audio-dir audio \
-		| head -n 4
-	$(VENV)/bin/drumtabber-data classes drumtabber --tabs tabs
+	$(VENV)/bin/drumtabber-data run --out out
 
 # pytest exits 5 when it collects no tests; that is not a failure of the code.
 test: setup

@@ -151,7 +151,8 @@ def parse_key_values(pairs: list[str], option: str = "--option") -> dict:
 
 
 from . import align_cmd, check_cmd, classes_cmd, config_cmd, plugins_cmd, tabs  # noqa: E402,F401
-from . import augment_cmd, export_cmd, model_cmd, render_cmd, transcribe_cmd  # noqa: E402,F401
+from . import augment_cmd, export_cmd, model_cmd, render_cmd, run_cmd  # noqa: E402,F401
+from . import transcribe_cmd  # noqa: E402,F401
 
 _BUILTIN_COMMANDS = list(app.registered_commands)
 

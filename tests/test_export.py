@@ -17,7 +17,7 @@ from drumtabber.errors import DrumtabberError
 from drumtabber.plugin_manager import PluginManager
 
 MANAGER = PluginManager(entry_points=False)
-SONGS = ("example_shuffle", "example_odd_meter")
+SONGS = ("example_shuffle", "example_odd_meter", "example_pickup")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_export_writes_formats_manifest_and_card(run_cli, corpus, tmp_path):
     out = tmp_path / "ds"
     code, _, err = export(run_cli, corpus, out, "--format", "npz,onsets-csv,labels")
     assert code == 0, err
-    assert "2 songs exported" in err and "1 skipped" in err and "may3beta" in err
+    assert "3 songs exported" in err and "1 skipped" in err and "may3beta" in err
     manifest = json.loads((out / "manifest.json").read_text())
     assert [s["song"] for s in manifest["songs"]] == sorted(SONGS)
     assert manifest["skipped"][0]["song"] == "may3beta"
@@ -76,7 +76,7 @@ def test_export_writes_formats_manifest_and_card(run_cli, corpus, tmp_path):
         assert list(rows["class"]) == list(mapped["class"]) and len(rows) > 40
         np.testing.assert_allclose(rows["time"], mapped["time"], atol=1e-6)
     counted = manifest["counts"]
-    assert sum(counted[s]["songs"] for s in counted) == 2
+    assert sum(counted[s]["songs"] for s in counted) == 3
     assert sum(sum(counted[s]["events"].values()) for s in counted) == len(table)
     frames = read_npz(out / "npz")
     assert set(frames) == set(SONGS)
@@ -191,7 +191,7 @@ def test_broken_songs_are_skipped_with_their_reason(run_cli, corpus, tmp_path):
     code, _, err = run_cli("export", folder, "--audio-dir", audio, "--out", tmp_path / "o",
                            "--format", "labels", "--cache-dir", tmp_path / "c")
     assert code == 0, err
-    assert "1 songs exported, 3 skipped" in err and "Traceback" not in err
+    assert "2 songs exported, 3 skipped" in err and "Traceback" not in err
     assert "skipped broken:" in err and "skipped example_odd_meter:" in err
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert [s["song"] for s in manifest["skipped"]] == ["broken", "example_odd_meter",

@@ -87,22 +87,30 @@ def frames_in_blocks(frames_of, samples: np.ndarray, *, hop: int, margin: int,
     return out
 
 
-def onset_activation(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """madmom's CNN onset activation, shape (frames,), at ``ONSET_FPS`` (computed in blocks
-    of the resampled signal, so memory stays bounded on long recordings)."""
+def madmom_activation(processor, samples: np.ndarray, sample_rate: int, *,
+                      long_context: bool = False) -> np.ndarray:
+    """A madmom network's activation of a recording at ``ONSET_FPS``, computed in blocks of
+    the resampled signal with context either side (memory stays bounded on long
+    recordings): the CNNs see 15 frames of spectrograms up to 4096 samples wide; recurrent
+    networks (``long_context``) look far back and ahead, so their blocks are 328 s with 20 s
+    either side."""
     from madmom.audio.signal import Signal
-    from madmom.features.onsets import CNNOnsetProcessor
-    processor = CNNOnsetProcessor()
     hop = MADMOM_SAMPLE_RATE // ONSET_FPS
     signal = resample(samples, sample_rate, MADMOM_SAMPLE_RATE)
 
     def activation(block):
         return np.asarray(processor(Signal(block, sample_rate=MADMOM_SAMPLE_RATE,
                                            num_channels=1)), dtype=np.float32)
-    # the CNN sees 15 frames of context of spectrograms up to 4096 samples wide
-    total = -(-len(signal) // hop)            # madmom's frame count: ceil(samples / hop)
-    return frames_in_blocks(activation, signal, hop=hop, margin=MADMOM_MARGIN,
-                            n_frames=total, block_frames=MADMOM_BLOCK_FRAMES)
+    scale = 10 if long_context else 1
+    return frames_in_blocks(activation, signal, hop=hop, margin=scale * MADMOM_MARGIN,
+                            n_frames=-(-len(signal) // hop),      # ceil(samples / hop)
+                            block_frames=(4 if long_context else 1) * MADMOM_BLOCK_FRAMES)
+
+
+def onset_activation(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """madmom's CNN onset activation, shape (frames,), at ``ONSET_FPS``."""
+    from madmom.features.onsets import CNNOnsetProcessor
+    return madmom_activation(CNNOnsetProcessor(), samples, sample_rate)
 
 
 def pick_onsets(activation: np.ndarray, *, threshold: float = ONSET_THRESHOLD) -> np.ndarray:
@@ -172,16 +180,6 @@ def detect_onsets(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def track_beats(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Beat times (s) by madmom's RNN beat activation and DBN tracker (Böck et al. 2014/2016)."""
-    from madmom.audio.signal import Signal
     from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
-    processor = RNNBeatProcessor()
-    hop = MADMOM_SAMPLE_RATE // ONSET_FPS
-    signal = resample(samples, sample_rate, MADMOM_SAMPLE_RATE)
-
-    def activation(block):
-        return np.asarray(processor(Signal(block, sample_rate=MADMOM_SAMPLE_RATE,
-                                           num_channels=1)), dtype=np.float32)
-    # the recurrent network looks far back and ahead: blocks of 328 s with 20 s either side
-    act = frames_in_blocks(activation, signal, hop=hop, margin=10 * MADMOM_MARGIN,
-                           n_frames=-(-len(signal) // hop), block_frames=4 * MADMOM_BLOCK_FRAMES)
+    act = madmom_activation(RNNBeatProcessor(), samples, sample_rate, long_context=True)
     return np.asarray(DBNBeatTrackingProcessor(fps=100)(act))

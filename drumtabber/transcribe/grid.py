@@ -34,24 +34,13 @@ class Quantised:
 def track_downbeats(samples: np.ndarray, sample_rate: int) -> Grid:
     """Beats and their place in the bar by madmom's RNN downbeat activation and DBN tracker
     (Böck, Krebs, Widmer 2016), in blocks (bounded memory on long files)."""
-    from madmom.audio.signal import Signal
     from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
 
-    from ..audio.io import resample
-    from ..audio.onsets import (MADMOM_BLOCK_FRAMES, MADMOM_MARGIN, MADMOM_SAMPLE_RATE,
-                                ONSET_FPS, frames_in_blocks)
+    from ..audio.onsets import ONSET_FPS, madmom_activation
     _quiet_onnxruntime()
-    processor = RNNDownBeatProcessor()
-    hop = MADMOM_SAMPLE_RATE // ONSET_FPS
-    signal = resample(samples, sample_rate, MADMOM_SAMPLE_RATE)
-    if len(signal) < 2 * MADMOM_SAMPLE_RATE:         # under 2 s: no tempo to track
+    if len(samples) < 2 * sample_rate:               # under 2 s: no tempo to track
         return Grid(np.zeros(0), np.zeros(0, int))
-
-    def activation(block):
-        return np.asarray(processor(Signal(block, sample_rate=MADMOM_SAMPLE_RATE,
-                                           num_channels=1)), dtype=np.float32)
-    act = frames_in_blocks(activation, signal, hop=hop, margin=10 * MADMOM_MARGIN,
-                           n_frames=-(-len(signal) // hop), block_frames=4 * MADMOM_BLOCK_FRAMES)
+    act = madmom_activation(RNNDownBeatProcessor(), samples, sample_rate, long_context=True)
     try:
         found = np.asarray(DBNDownBeatTrackingProcessor(
             beats_per_bar=list(DEFAULT_BEATS_PER_BAR), fps=ONSET_FPS)(act))

@@ -496,11 +496,14 @@ PARSER = MidiParser()
 
 @hookimpl
 def register_tab_parsers(register):
+    from .chart import ChartParser
     register(PARSER)
+    register(ChartParser())
 
 
 @hookimpl
 def choose_tab_parser(path, text):
-    return NAME if str(path).lower().endswith(SUFFIXES) else None
+    name = str(path).lower()
+    return NAME if name.endswith(SUFFIXES) else "chart" if name.endswith(".chart") else None
 
 

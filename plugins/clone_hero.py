@@ -1,5 +1,6 @@
-"""Clone Hero ``.chart`` drum charts (the rhythm-game charts ADTOF built its dataset from), read
-through the same tick pipeline as drum MIDI: a chart carries its own timing.
+"""Clone Hero ``.chart`` drum charts (the rhythm-game charts ADTOF built its dataset from): the
+built-in ``chart`` parser plugin, through the core's tick pipeline
+(:mod:`drumtabber.tabs.ticks`, as drum MIDI): a chart carries its own timing.
 
 - ``[Song]``: ``Resolution`` (ticks per quarter; 192 when missing), ``Offset`` (s, the audio
   offset of tick 0: reported, for the alignment file's ``offset_s``);
@@ -35,8 +36,12 @@ from pathlib import Path
 
 from drumtabber.components import ParseResult
 from drumtabber.findings import Finding
+from drumtabber.hookspecs import hookimpl
 from drumtabber.score import Instrument as I
 from drumtabber.score import Meter, Score
+from drumtabber.tabs.ticks import GM_NOTES, TickNote, TickOptions, score_from_ticks
+
+__version__ = "0.1.0"
 
 DEFAULT_RESOLUTION = 192
 DIFFICULTIES = ("Expert", "Hard", "Medium", "Easy")
@@ -87,10 +92,8 @@ def song_ini(path: Path) -> dict[str, str]:
     return out
 
 
-def read_chart(text: str, path, options: ChartOptions, read_ticks) -> ParseResult:
-    """The chart's drums as a score with its tempo map and performed times; ``read_ticks``
-    is the MIDI reader's tick pipeline (notes, tempos and meters in ticks -> score)."""
-    from . import GM_NOTES, MidiOptions, _Note
+def read_chart(text: str, path, options: ChartOptions) -> ParseResult:
+    """The chart's drums as a score with its tempo map and performed times."""
     src = str(path)
     findings: list[Finding] = []
     sections = _sections(text)
@@ -169,12 +172,11 @@ def read_chart(text: str, path, options: ChartOptions, read_ticks) -> ParseResul
             continue
         velocity = (ACCENT_VELOCITY if 34 + lane in here else
                     GHOST_VELOCITY if 40 + lane in here else NORMAL_VELOCITY)
-        by_note.append(_Note(tick, instrument.gm_note, velocity, no, 1))
+        by_note.append(TickNote(tick, instrument.gm_note, velocity, no, 1))
     last = max([t for t, _, _ in notes] + [0])
-    midi_options = MidiOptions(note_map="gm")
-    score, tempo_map, performed, _ = read_ticks(src, midi_options, GM_NOTES, Meter(4, 4),
-                                                resolution, {10: by_note}, tempos, meters,
-                                                [], last, findings)
+    score, tempo_map, performed, _ = score_from_ticks(src, TickOptions(), GM_NOTES,
+                                                      Meter(4, 4), resolution, {10: by_note},
+                                                      tempos, meters, [], last, findings)
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return ParseResult(score, findings, tempo_map=tempo_map,
                        performed_s=performed if tempo_map else None)
@@ -187,5 +189,14 @@ class ChartParser:
     suffixes = (".chart",)
 
     def parse(self, text: str, *, path="<chart>", options=None, hints=None) -> ParseResult:
-        from . import _build
-        return read_chart(text, path, options or ChartOptions(), _build)
+        return read_chart(text, path, options or ChartOptions())
+
+
+@hookimpl
+def register_tab_parsers(register):
+    register(ChartParser())
+
+
+@hookimpl
+def choose_tab_parser(path, text):
+    return "chart" if str(path).lower().endswith(".chart") else None

@@ -27,10 +27,12 @@ performance is known.
   bars (exact: quarter notes and microseconds are integers in MIDI); performed times come
   from :func:`mido.tick2second` piece by piece between tempo events.
 
-``mido`` is imported when a file is read, not when the plugin loads.
+A Rock Band / Phase Shift chart (a ``PART DRUMS`` track) is read by its own lanes
+(:mod:`.rockband`).  ``mido`` is imported when a file is read, not when the plugin loads.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 from dataclasses import dataclass, field
@@ -41,7 +43,7 @@ from drumtabber.errors import ConfigError
 from drumtabber.findings import Finding
 from drumtabber.hookspecs import hookimpl
 from drumtabber.score import Meter, Score
-from drumtabber.tabs.ticks import (GM_NOTES, STRAIGHT_CELLS_PER_QUARTER,
+from drumtabber.tabs.ticks import (GM_DRUM_CHANNEL, GM_NOTES, STRAIGHT_CELLS_PER_QUARTER,
                                    TRIPLET_CELLS_PER_QUARTER, TickNote, TooLong,
                                    score_from_ticks, usable_meta)
 from drumtabber.tempo import TempoMap
@@ -54,6 +56,8 @@ NAME = "midi"
 SUFFIXES = (".mid", ".midi")
 
 NOTE_MAPS = {"td11": TD11_NOTES, "gm": GM_NOTES}
+
+
 @dataclass
 class MidiOptions:
     note_map: str = "td11"          # td11 (Roland TD-11 / Groove MIDI Dataset) or gm
@@ -126,6 +130,15 @@ def _read_messages(data: bytes):
     return midi.ticks_per_beat, notes, tempos, meters, touches, last
 
 
+def _rock_band(data: bytes, path):
+    """The notes of a Rock Band / Phase Shift drum chart (:mod:`.rockband`), or None."""
+    import mido
+
+    from .rockband import drum_track, rock_band_notes
+    found = drum_track(mido.MidiFile(file=io.BytesIO(data)))
+    return None if found is None else rock_band_notes(*found, path)
+
+
 def _why(exc: Exception) -> str:
     """What mido's exception says about a broken file, in words."""
     if isinstance(exc, EOFError):
@@ -181,11 +194,16 @@ def read_midi(path: Path | str, *, data: bytes | None = None,
         if isinstance(data, str):                 # text handed over by mistake: not MIDI
             data = data.encode("utf-8", "replace")
         tpq, by_channel, tempos, meters, touches, last_tick = _read_messages(data)
+        chart = _rock_band(data, path)
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
         return MidiResult(score, None, findings=[Finding(
             src, 1, 1, "DT001", f"not a readable MIDI file: {_why(exc)}")])
 
     findings: list[Finding] = []
+    if chart is not None:              # a Rock Band drum chart: its drum track, as GM notes
+        notes, findings = chart
+        by_channel, touches, note_map = {GM_DRUM_CHANNEL: notes}, [], GM_NOTES
+        options = dataclasses.replace(options, channel=GM_DRUM_CHANNEL, note_map="gm")
     meters, tempos = usable_meta(src, meters, tempos, findings)
     try:
         score, tempo_map, performed, cells = score_from_ticks(src, options, note_map, default_meter, tpq,

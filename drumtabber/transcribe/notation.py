@@ -47,11 +47,16 @@ def write_musicxml(score: Score, path: Path, *, title: str = "") -> Path:
         if not points or points[0] > 0:
             m.append(note.Rest(quarterLength=points[0] if points else length))
         for k, (at, (_, instruments)) in enumerate(zip(points, hits)):
-            duration = (points[k + 1] if k + 1 < len(points) else length) - at
+            gap = (points[k + 1] if k + 1 < len(points) else length) - at
+            # a stroke lasts to the next one or the next beat, whichever comes first, and
+            # rests fill the rest: a note across a beat would be split into two strokes
+            duration = min(gap, (at // quarter + 1) * quarter - at)
             notes = [_unpitched(i, duration) for i in sorted(set(instruments),
                                                              key=lambda i: i.gm_note)]
             m.append(notes[0] if len(notes) == 1 else percussion.PercussionChord(
                 notes, quarterLength=duration))
+            if gap > duration:
+                m.append(note.Rest(quarterLength=gap - duration))
         part.append(m)
     out = stream.Score()
     out.metadata = metadata.Metadata(title=title or "drum transcription")

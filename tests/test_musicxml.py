@@ -88,3 +88,36 @@ def test_our_transcriptions_musicxml_reads_back(tmp_path):
 def test_bad_files_are_findings(tmp_path, text, code):
     r = parse(tmp_path, text)
     assert any(f.code in (code, "DT002") for f in r.findings) and not r.score.events
+
+
+# -- convert ------------------------------------------------------------------------------
+def test_convert_between_sources_keeps_the_strokes(tmp_path, run_cli):
+    """A tab to drum MIDI and back, and a MusicXML file to a tab: the same strokes; a
+    written tab is read back by the command itself."""
+    from drumtabber.transcribe.convert import hits
+    source = ROOT / "tabs" / "example_shuffle.txt"
+    original = load_tab(source, MANAGER).score
+    for a, b in ((source, tmp_path / "s.mid"), (tmp_path / "s.mid", tmp_path / "s.txt"),
+                 (source, tmp_path / "s.musicxml")):
+        code, _, err = run_cli("convert", a, b)
+        assert code == 0, err
+    assert hits(load_tab(tmp_path / "s.txt", MANAGER).score) == hits(original)
+    assert hits(load_tab(tmp_path / "s.mid", MANAGER).score) == hits(original)
+    (tmp_path / "d.musicxml").write_text(xml(BAR))
+    code, _, err = run_cli("convert", tmp_path / "d.musicxml", tmp_path / "d.txt")
+    assert code == 0, err
+    assert [e.instrument.value for e in load_tab(tmp_path / "d.txt", MANAGER).score
+            .sorted_events()][:3] == ["kick", "hihat_closed", "snare"]
+
+
+def test_convert_refuses_bad_sources_and_outputs(tmp_path, run_cli):
+    (tmp_path / "bad.txt").write_text("HH|x-x-|\nSD|-?o-|\n")
+    code, _, err = run_cli("convert", tmp_path / "bad.txt", tmp_path / "o.mid")
+    assert code == 1 and "nothing converted" in err and not (tmp_path / "o.mid").exists()
+    source = ROOT / "tabs" / "example_shuffle.txt"
+    code, _, err = run_cli("convert", source, tmp_path / "o.pdf")
+    assert code == 2 and "expected a file ending in .txt" in err, err
+    (tmp_path / "o.mid").write_bytes(b"keep")
+    code, _, err = run_cli("convert", source, tmp_path / "o.mid")
+    assert code == 1 and "exists (use --force" in err
+    assert (tmp_path / "o.mid").read_bytes() == b"keep"

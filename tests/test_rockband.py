@@ -69,3 +69,14 @@ def test_a_midi_file_without_a_drum_part_is_read_as_drum_midi(tmp_path):
     r = chart(tmp_path, hit(0, 36) + hit(480, 38), name="Drums")
     assert [e.instrument.value for e in r.score.events] == ["kick", "snare"]
     assert any(f.code == "DT101" and "note 97" in f.message for f in r.findings)
+
+
+def test_a_named_drum_track_of_a_general_midi_file(tmp_path):
+    """General drum MIDI beyond the Groove layout: the drums on a named track of any channel
+    (`midi.track`), the other tracks left out; a missing name lists the tracks."""
+    chart(tmp_path, hit(0, 36) + hit(480, 38), name="Drums")
+    r = load_tab(tmp_path / "notes.mid", MANAGER, options={"track": "Drums", "note_map": "gm"})
+    assert [e.instrument.value for e in r.score.events] == ["kick", "snare"]
+    assert not [f for f in r.findings if f.code == "DT101"]             # no guitar notes
+    r = load_tab(tmp_path / "notes.mid", MANAGER, options={"track": "Kit"})
+    assert r.findings[-1].code == "DT002" and "'PART GUITAR'" in r.findings[-1].message

@@ -170,3 +170,35 @@ def evaluate_command(
     if result.unknown_labels:
         typer.echo("unknown labels (not scored): " + ", ".join(
             f"{k} x{v}" for k, v in sorted(result.unknown_labels.items())), err=True)
+
+
+@app.command("convert")
+def convert_command(
+        ctx: typer.Context,
+        source: Path = typer.Argument(..., help="A tab, drum MIDI, .chart or MusicXML file."),
+        out: Path = typer.Argument(..., help="The file to write: .txt (ASCII tab), .mid "
+                                   "(General MIDI drums) or .musicxml."),
+        force: bool = typer.Option(False, "--force", help="Overwrite OUT."),
+):
+    """Convert between any readable source and an ASCII tab, drum MIDI or MusicXML; a tab is
+    read back and must give the same hits."""
+    from ..findings import errors_of
+    from ..tabs import load_tab
+    from ..transcribe.convert import check_read_back, convert
+    from . import check_output
+    check_output(out, suffixes=(".txt", ".mid", ".midi", ".musicxml", ".xml"), force=force,
+                 option="OUT")
+    st = state(ctx)
+    parsed = load_tab(source, st.manager, settings=dict(st.config.values))
+    errors = errors_of(parsed.findings)
+    for f in errors:
+        typer.echo(f.format(), err=True)
+    if errors or not parsed.score.events:
+        fail(f"{source}: nothing converted ({len(errors)} errors, "
+             f"{len(parsed.score.events)} hits)")
+    dropped = convert(parsed, out, st.manager)
+    for line in dropped:
+        typer.echo(f"warning: not written: {line}", err=True)
+    if out.suffix.lower() == ".txt" and not dropped:
+        check_read_back(parsed.score, out, st.manager)
+    typer.echo(f"{out}: {len(parsed.score.events)} hits from {source}", err=True)

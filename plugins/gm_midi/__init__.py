@@ -63,6 +63,7 @@ class MidiOptions:
     note_map: str = "td11"          # td11 (Roland TD-11 / Groove MIDI Dataset) or gm
     default_meter: str = "4/4"      # meter before the first time-signature event
     channel: int = 0                # 1-16; 0: channel 10 if it has notes, else all channels
+    track: str = ""                 # read only the track of this name (any channel)
     straight_cells: int = STRAIGHT_CELLS_PER_QUARTER   # straight grid, cells per quarter
     triplet_cells: int = TRIPLET_CELLS_PER_QUARTER     # triplet grid, cells per quarter; 0: none
 
@@ -127,7 +128,8 @@ def _read_messages(data: bytes):
             elif msg.type == "polytouch" and msg.value > 0:
                 touches.append((tick, msg.channel + 1, msg.note))
         last = max(last, tick)
-    return midi.ticks_per_beat, notes, tempos, meters, touches, last
+    names = [getattr(t, "name", "").strip() for t in midi.tracks]
+    return midi.ticks_per_beat, notes, tempos, meters, touches, last, names
 
 
 def _rock_band(data: bytes, path):
@@ -193,13 +195,22 @@ def read_midi(path: Path | str, *, data: bytes | None = None,
             data = Path(path).read_bytes()
         if isinstance(data, str):                 # text handed over by mistake: not MIDI
             data = data.encode("utf-8", "replace")
-        tpq, by_channel, tempos, meters, touches, last_tick = _read_messages(data)
+        tpq, by_channel, tempos, meters, touches, last_tick, names = _read_messages(data)
         chart = _rock_band(data, path)
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
         return MidiResult(score, None, findings=[Finding(
             src, 1, 1, "DT001", f"not a readable MIDI file: {_why(exc)}")])
 
     findings: list[Finding] = []
+    if options.track:                  # one named track, whatever its channel
+        if options.track not in names:
+            return MidiResult(score, None, findings=[Finding(
+                src, 1, 1, "DT002", f"no track named {options.track!r}; tracks: "
+                f"{', '.join(repr(n) for n in names if n) or '(none named)'}")])
+        number = names.index(options.track) + 1
+        by_channel = {GM_DRUM_CHANNEL: [n for ch in by_channel.values() for n in ch
+                                        if n.track == number]}
+        options = dataclasses.replace(options, channel=GM_DRUM_CHANNEL)
     if chart is not None:              # a Rock Band drum chart: its drum track, as GM notes
         notes, findings = chart
         by_channel, touches, note_map = {GM_DRUM_CHANNEL: notes}, [], GM_NOTES

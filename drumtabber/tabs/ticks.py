@@ -196,8 +196,8 @@ def usable_meta(src, meters, tempos, findings):
     return good_meters, good_tempos
 
 
-def score_from_ticks(src, options, note_map, default_meter, tpq, by_channel, tempos, meters, touches,
-           last_tick, findings):
+def score_from_ticks(src, options, note_map, default_meter, tpq, by_channel, tempos, meters,
+                     touches, last_tick, findings):
     """Score, tempo map, performed seconds and grid of each event (findings are added)."""
     score = Score(source=src)
     if options.channel:

@@ -217,9 +217,9 @@ def read_midi(path: Path | str, *, data: bytes | None = None,
         options = dataclasses.replace(options, channel=GM_DRUM_CHANNEL, note_map="gm")
     meters, tempos = usable_meta(src, meters, tempos, findings)
     try:
-        score, tempo_map, performed, cells = score_from_ticks(src, options, note_map, default_meter, tpq,
-                                                    by_channel, tempos, meters, touches,
-                                                    last_tick, findings)
+        score, tempo_map, performed, cells = score_from_ticks(
+            src, options, note_map, default_meter, tpq, by_channel, tempos, meters, touches,
+            last_tick, findings)
     except TooLong as exc:
         return MidiResult(Score(source=src), None, findings=[Finding(
             src, 1, 1, "DT001", f"not a readable MIDI file: {exc}")])

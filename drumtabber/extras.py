@@ -13,7 +13,7 @@ EXTRA_OF_MODULE = {
     "librosa": "audio", "madmom": "audio", "soundfile": "audio", "scipy": "audio",
     "matplotlib": "audio", "soxr": "audio", "mir_eval": "audio", "pyarrow": "audio",
     "audiomentations": "audio",
-    "keras": "models", "tensorflow": "models", "music21": "models",
+    "keras": "models", "tensorflow": "models", "music21": "notation",
     "jams": "export", "distributed": "export", "dask": "export",
 }
 

@@ -96,3 +96,15 @@ def test_validate_and_show_read_charts(tmp_path, run_cli):
     assert code == 0 and out.count("\n") == 10, err
     code, out, _ = run_cli("validate", tmp_path)
     assert code == 0
+
+
+def test_a_charts_own_tempo_is_its_alignment(tmp_path):
+    """An alignment file for a chart only adds the recording and its offset."""
+    from drumtabber.alignment import load_song
+    write(tmp_path, ini="[song]\npro_drums = True\n")
+    (tmp_path / "song.toml").write_text('tab = "notes.chart"\n[audio]\nfile = "song.ogg"\n'
+                                        "[tempo]\noffset_s = 0.25\n")
+    song, findings = load_song(tmp_path / "song.toml", MANAGER)
+    assert song is not None, findings
+    times = sorted(set(round(t, 6) for t in song.onsets["time"]))
+    assert times == [0.25, 0.75, 1.0, 1.25, 1.5, 1.75, 2.25, 3.85]

@@ -175,9 +175,12 @@ class _Aligner:
         return self.positions.position_to_quarters(first.bar, first.beat), self.a.first_note_s
 
 
-def align(a: Alignment, score: Score) -> AlignResult:
+def align(a: Alignment, score: Score, source_tempo: TempoMap | None = None) -> AlignResult:
     """Build the tempo map of ``score`` from the alignment's tempo facts and compute the
-    onset table (:func:`onset_rows`).  Problems come back as findings (DT2xx)."""
+    onset table (:func:`onset_rows`).  Problems come back as findings (DT2xx).
+
+    A source with its own timing (drum MIDI, a chart, MusicXML: ``source_tempo``) needs no
+    tempo facts: with no BPM and no anchors its tempo map is used, moved by ``offset_s``."""
     empty = onset_table([])
     if not score.bars:
         where = tab_key_line(a)
@@ -188,6 +191,11 @@ def align(a: Alignment, score: Score) -> AlignResult:
     base = qpm_of(a.bpm, a.beat_unit) if a.bpm is not None else None
     changes, ramps, anchors = s.changes(), s.ramps(), s.anchors()
     reference = s.reference()
+    if base is None and len(anchors) < 2 and source_tempo is not None and reference is None:
+        import copy
+        tempo_map = copy.copy(source_tempo)           # the source's timing, plus offset_s
+        tempo_map.offset = source_tempo.offset + Fraction(a.offset_s)
+        return AlignResult(tempo_map, onset_rows(score, tempo_map), s.findings)
     if base is None and len(anchors) < 2:
         s.add(1, "DT201", "no tempo: give [tempo] bpm or at least two [[anchor]]s")
     if a.triplets is False and any(p.denominator % 3 == 0 for b in score.bars for p in b.cells):

@@ -104,7 +104,7 @@ def load_song(path, manager, *, audio_dir: Path | None = None, settings: dict | 
     parsed = load_tab(a.tab, manager, settings=settings, parser_name=a.parser,
                       hints=parse_hints(a))
     findings += parsed.findings
-    result = align(a, parsed.score)
+    result = align(a, parsed.score, parsed.tempo_map)
     findings += result.findings
     recording = None
     if audio_dir is not None:

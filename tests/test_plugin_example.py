@@ -339,6 +339,6 @@ def test_duplicate_parser_name_is_an_error_naming_both_plugins(impostor_manager)
 
 def test_unregistering_the_impostor_restores_the_registry(impostor_manager):
     impostor_manager.unregister("impostor")
-    assert impostor_manager.registry("tab_parser").names() == ["ascii", "beatboard", "chart",
-                                                               "midi"]
+    builtin = PluginManager(entry_points=False).registry("tab_parser").names()
+    assert impostor_manager.registry("tab_parser").names() == sorted([*builtin, "beatboard"])
     impostor_manager.register(_ImpostorPlugin(), "impostor")    # for the fixture's teardown

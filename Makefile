@@ -2,9 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont avldrums.lv2-soundfont chromium
+DEBIAN_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont avldrums.lv2-soundfont \
+	musescore-general-soundfont-small hydrogen-drumkits hydrogen-data chromium
 SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
-	/usr/share/sounds/sf2/Black_Pearl_4_LV2.sf2 /usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2
+	/usr/share/sounds/sf2/Black_Pearl_4_LV2.sf2 /usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2 \
+	/usr/share/sounds/sf3/MuseScore_General_Lite.sf3 \
+	/usr/share/hydrogen/data/drumkits/GMRockKit/drumkit.xml
 
 # FluidSynth and the sampled drum kits render MIDI to audio (Debian packages; needs root or sudo).
 .PHONY: system

@@ -1,11 +1,18 @@
-"""Model backend ``keras-cnn``: a convolutional frame-wise drum onset model in Keras 3.
+"""Model backends ``keras-cnn`` and ``keras-crnn``: frame-wise drum onset networks in Keras 3.
 
-The network follows the CNN of R. Vogl, M. Dorfer, G. Widmer, P. Knees, "Drum transcription via
-joint beat and drum modeling using convolutional recurrent neural networks" (ISMIR 2017): two
-blocks of two 3x3 convolutions with batch normalisation, each followed by max pooling over
+``keras-cnn`` follows the CNN of R. Vogl, M. Dorfer, G. Widmer, P. Knees, "Drum transcription
+via joint beat and drum modeling using convolutional recurrent neural networks" (ISMIR 2017):
+two blocks of two 3x3 convolutions with batch normalisation, each followed by max pooling over
 frequency only (so every output frame stays aligned with its input frame), then dense layers
-per frame (here 1-D convolutions over a few frames) and one sigmoid per class.  Inputs are
-normalised per band by a ``Normalization`` layer adapted on the training features.
+per frame (here 1-D convolutions over a few frames) and one sigmoid per class.  ``keras-crnn``
+is the same paper's (and ADTOF's) CRNN: the same convolution blocks, then bidirectional GRU
+layers over the frames, and one sigmoid per class.  Inputs are normalised per band by a
+``Normalization`` layer adapted on the training features.
+
+Training (both): Adam, binary cross-entropy (optionally weighting each class's onsets by how
+rare the class is), the learning rate cut when the validation loss stalls, early stopping on
+it (the best epoch's weights are kept), and, given a work folder, a checkpoint after every
+epoch from which an interrupted run resumes.
 
 It runs on any Keras 3 backend (``KERAS_BACKEND``: tensorflow on the CPU, jax or torch on a
 GPU); models are saved in the ``.keras`` format, which every backend reads.
@@ -23,6 +30,8 @@ from drumtabber.hookspecs import hookimpl
 
 @dataclass
 class CnnOptions:
+    prefix = "keras-cnn"            # class attributes: the backend's name in messages
+    counts = ()                     # and its own options that must be 1 or more
     filters: int = 16               # channels of the first block; the second has twice as many
     dense: int = 128                # units of the per-frame dense layer
     context: int = 5                # frames the dense layer sees (odd)
@@ -32,17 +41,34 @@ class CnnOptions:
     epochs: int = 12
     learning_rate: float = 1e-3
     validation_share: float = 0.1
+    patience: int = 5               # epochs without a better validation loss before stopping
+    class_weighting: str = "none"   # "none", or "sqrt": onsets of class c weigh sqrt(mean rate
+                                    # / rate of c), 1-10 (rare toms and cymbals count more)
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("filters", "dense", "context", "segment_frames", "batch_size", "epochs"):
+        if self.class_weighting not in ("none", "sqrt"):
+            raise ConfigError(f"{self.prefix}.class_weighting: expected none or sqrt, found "
+                              f"{self.class_weighting!r}")
+        for name in ("filters", "dense", "context", "segment_frames", "batch_size", "epochs",
+                     "patience") + self.counts:
             if getattr(self, name) < 1:
-                raise ConfigError(f"keras-cnn.{name}: expected a number of at least 1, found "
+                raise ConfigError(f"{self.prefix}.{name}: expected a number of at least 1, found "
                                   f"{getattr(self, name)!r}")
         if self.context % 2 == 0:
-            raise ConfigError(f"keras-cnn.context: expected an odd number, found {self.context}")
+            raise ConfigError(f"{self.prefix}.context: expected an odd number, found "
+                              f"{self.context}")
         if not 0 <= self.dropout < 1 or not 0 <= self.validation_share < 1:
-            raise ConfigError("keras-cnn.dropout and validation_share: expected 0 <= value < 1")
+            raise ConfigError(f"{self.prefix}.dropout and validation_share: expected 0 <= value "
+                              "< 1")
+
+
+@dataclass
+class CrnnOptions(CnnOptions):
+    prefix = "keras-crnn"
+    counts = ("gru_units", "gru_layers")
+    gru_units: int = 60             # per direction
+    gru_layers: int = 2
 
 
 def _keras():
@@ -84,18 +110,54 @@ def _segments(examples, length: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return (np.asarray(xs, dtype=np.float32)[order], np.asarray(ys, dtype=np.float32)[order])
 
 
+def class_weights(examples) -> np.ndarray:
+    """Per class, the weight of its onset frames under ``class_weighting = "sqrt"``:
+    sqrt(mean onset rate over the classes / the class's rate), clipped to 1-10."""
+    onsets = sum((t >= 1.0).sum(axis=0) for _, t in examples).astype(np.float64)
+    rate = np.maximum(onsets, 1.0) / max(1, sum(len(t) for _, t in examples))
+    return np.clip(np.sqrt(rate.mean() / rate), 1.0, 10.0).astype(np.float32)
+
+
+def _weighted_crossentropy(keras, weights):
+    w = keras.ops.convert_to_tensor(weights)
+
+    def loss(y, p):
+        p = keras.ops.clip(p, 1e-7, 1.0 - 1e-7)
+        return -keras.ops.mean(w * y * keras.ops.log(p) + (1.0 - y) * keras.ops.log(1.0 - p),
+                               axis=-1)
+    return loss
+
+
+CHECKPOINT = "checkpoint.keras"       # in the work folder: the network after the last epoch
+PROGRESS = "progress.json"            # and the epochs done, the history and the best loss
+
+
+class _Progress:
+    """A Keras callback that writes a checkpoint and the history after every epoch."""
+
+    def __new__(cls, keras, folder, history):
+        import json
+        from pathlib import Path
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                for k, v in (logs or {}).items():
+                    history.setdefault(k, []).append(float(v))
+                self.model.save(str(Path(folder) / CHECKPOINT))
+                (Path(folder) / PROGRESS).write_text(json.dumps(
+                    {"epochs_done": epoch + 1, "history": history}), encoding="utf-8")
+        return Callback()
+
+
 class KerasCnnBackend:
     name = "keras-cnn"
     description = "frame-wise CNN onset model (Vogl et al. 2017) in Keras 3, any backend"
     Options = CnnOptions
     suffix = ".keras"
 
-    def build(self, n_bands: int, n_classes: int, options: CnnOptions | None = None):
-        o = options or CnnOptions()
-        keras = _keras()
+    def _conv_blocks(self, keras, inputs, n_bands, o):
+        """Normalisation and the two convolution blocks: (batch, frames, features)."""
         layers = keras.layers
-        keras.utils.set_random_seed(o.seed)
-        inputs = keras.Input(shape=(None, n_bands), name="features")
         x = layers.Normalization(axis=-1, name="norm")(inputs)
         x = layers.Reshape((-1, n_bands, 1))(x)
         bands = n_bands
@@ -107,18 +169,33 @@ class KerasCnnBackend:
             x = layers.MaxPooling2D(pool_size=(1, 3), name=f"pool{block}")(x)
             x = layers.Dropout(o.dropout / 2)(x)
             bands //= 3
-        x = layers.Reshape((-1, bands * 2 * o.filters))(x)
+        return layers.Reshape((-1, bands * 2 * o.filters))(x)
+
+    def _head(self, keras, x, o):
+        layers = keras.layers
         x = layers.Conv1D(o.dense, o.context, padding="same", activation="relu")(x)
         x = layers.Dropout(o.dropout)(x)
-        x = layers.Conv1D(o.dense, 1, activation="relu")(x)
-        outputs = layers.Conv1D(n_classes, 1, activation="sigmoid", name="onsets")(x)
-        return keras.Model(inputs, outputs, name="drum_onsets_cnn")
+        return layers.Conv1D(o.dense, 1, activation="relu")(x)
 
-    def train(self, model, examples, options: CnnOptions | None = None, *, log=print) -> dict:
+    def build(self, n_bands: int, n_classes: int, options=None):
+        o = options or self.Options()
+        keras = _keras()
+        keras.utils.set_random_seed(o.seed)
+        inputs = keras.Input(shape=(None, n_bands), name="features")
+        x = self._head(keras, self._conv_blocks(keras, inputs, n_bands, o), o)
+        outputs = keras.layers.Conv1D(n_classes, 1, activation="sigmoid", name="onsets")(x)
+        return keras.Model(inputs, outputs, name=f"drum_onsets_{self.name.split('-')[1]}")
+
+    def train(self, model, examples, options=None, *, log=print, work_dir=None,
+              resume: bool = False) -> dict:
         """Fit ``model`` on ``examples`` (pairs of features (frames, bands) and targets
-        (frames, classes)); a share of the examples is held out for validation.  Returns the
-        per-epoch losses."""
-        o = options or CnnOptions()
+        (frames, classes)); a share of the examples is held out for validation.  With
+        ``work_dir``, a checkpoint is written there after every epoch and, with ``resume``,
+        training goes on from the one found there.  Returns the per-epoch losses."""
+        import json
+        import sys
+        from pathlib import Path
+        o = options or self.Options()
         keras = _keras()
         rng = np.random.default_rng(o.seed)
         examples = list(examples)
@@ -130,16 +207,39 @@ class KerasCnnBackend:
         model.get_layer("norm").adapt(frames[:, None, :])           # (frames, 1, bands)
         x, y = _segments(fit, o.segment_frames, rng)
         data = _segments(val, o.segment_frames, rng) if val else None
-        model.compile(optimizer=keras.optimizers.Adam(o.learning_rate),
-                      loss="binary_crossentropy")
+        loss = "binary_crossentropy"
+        if o.class_weighting == "sqrt":
+            weights = class_weights(fit)
+            loss = _weighted_crossentropy(keras, weights)
+            log(f"{self.name}: onset weights per class " +
+                " ".join(f"{w:.2f}" for w in weights))
+        history: dict = {}
+        initial_epoch = 0
+        progress = Path(work_dir) / PROGRESS if work_dir else None
+        if resume and progress is not None and progress.is_file():
+            done = json.loads(progress.read_text(encoding="utf-8"))
+            model.set_weights(self.load(Path(work_dir) / CHECKPOINT).get_weights())
+            initial_epoch, history = int(done["epochs_done"]), done["history"]
+            log(f"{self.name}: resuming after epoch {initial_epoch} from {work_dir}")
+        monitor = "val_loss" if data else "loss"
+        lr = history.get("learning_rate", [o.learning_rate])[-1]     # where a run left off
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
         callbacks = [keras.callbacks.ReduceLROnPlateau(factor=0.3, patience=2, min_lr=1e-5,
-                                                       monitor="val_loss" if data else "loss")]
-        log(f"keras-cnn: {len(x)} training segments of {o.segment_frames} frames from "
-            f"{len(fit)} examples, {len(data[0]) if data else 0} validation segments "
-            f"(backend {keras.backend.backend()})")
-        history = model.fit(x, y, batch_size=o.batch_size, epochs=o.epochs, validation_data=data,
-                            shuffle=True, callbacks=callbacks, verbose=2)
-        return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+                                                       monitor=monitor),
+                     keras.callbacks.EarlyStopping(monitor=monitor, patience=o.patience,
+                                                   restore_best_weights=True)]
+        if work_dir is not None:
+            Path(work_dir).mkdir(parents=True, exist_ok=True)
+            callbacks.append(_Progress(keras, work_dir, history))
+        log(f"{self.name}: {len(x)} training segments of {o.segment_frames} frames from "
+            f"{len(fit)} examples, {len(data[0]) if data else 0} validation segments, "
+            f"{model.count_params():,} parameters (backend {keras.backend.backend()})")
+        fitted = model.fit(x, y, batch_size=o.batch_size, epochs=o.epochs,
+                           initial_epoch=initial_epoch, validation_data=data, shuffle=True,
+                           callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+        if work_dir is None:
+            history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
+        return history
 
     def predict(self, model, features: np.ndarray) -> np.ndarray:
         """Onset activations (frames, classes) in [0, 1] for features (frames, bands)."""
@@ -163,6 +263,21 @@ class KerasCnnBackend:
                                   path=path) from None
 
 
+class KerasCrnnBackend(KerasCnnBackend):
+    name = "keras-crnn"
+    description = ("CRNN onset model (Vogl et al. 2017, ADTOF): convolutions, bidirectional "
+                   "GRUs, in Keras 3, any backend")
+    Options = CrnnOptions
+
+    def _head(self, keras, x, o):
+        layers = keras.layers
+        for _ in range(o.gru_layers):
+            x = layers.Bidirectional(layers.GRU(o.gru_units, return_sequences=True))(x)
+            x = layers.Dropout(o.dropout)(x)
+        return x
+
+
 @hookimpl
 def register_model_backends(register):
     register(KerasCnnBackend())
+    register(KerasCrnnBackend())

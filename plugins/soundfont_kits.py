@@ -1,6 +1,7 @@
-"""The soundfont drum kits: FluidR3 GM, TimGM6mb and the two AVL Drumkits (Debian packages).
+"""The soundfont drum kits: FluidR3 GM, TimGM6mb, MuseScore General Lite and the two AVL Drumkits
 
-``fluid-gm`` and ``timgm6mb`` are General MIDI kits: drums on MIDI channel 10 (index 9),
+``fluid-gm``, ``timgm6mb`` and ``musescore-lite`` (MuseScore General Lite, an .sf3 file) are
+General MIDI kits: drums on MIDI channel 10 (index 9),
 bank 128 program 0, every GM percussion note 35-81 sampled, so the key is the GM note.
 The AVL kits (``avl-black-pearl``, ``avl-red-zeppelin``, from avldrums.lv2) are one preset,
 bank 0 program 0, on a melodic channel (channel 1 here), with keys 36-61 only (read from the
@@ -58,6 +59,8 @@ KITS = [
         "fluid-soundfont-gm", 9, 128, 0, GM_KEYS),
     SoundfontKit("timgm6mb", "TimGM6mb standard kit (General MIDI, small)", "TimGM6mb.sf2",
         "timgm6mb-soundfont", 9, 128, 0, GM_KEYS),
+    SoundfontKit("musescore-lite", "MuseScore General Lite standard kit (General MIDI)",
+        "MuseScore_General_Lite.sf3", "musescore-general-soundfont-small", 9, 128, 0, GM_KEYS),
     SoundfontKit("avl-black-pearl", "AVL Black Pearl 4-piece acoustic kit", "Black_Pearl_4_LV2.sf2",
         "avldrums.lv2-soundfont", 0, 0, 0, AVL_KEYS, _AVL_NOTE),
     SoundfontKit("avl-red-zeppelin", "AVL Red Zeppelin 4-piece acoustic kit", "Red_Zeppelin_4_LV2.sf2",

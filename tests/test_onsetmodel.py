@@ -410,3 +410,75 @@ def test_refine_with_the_model_rejects_wrong_alignments(groove_case, run_cli, tm
     code, _, err = run_cli("align", tmp_path / "song.toml", "--refine", "--audio-dir", folder)
     assert (code == 0) == accepted, err
     assert accepted or "refinement rejected" in err
+
+
+# -- the CRNN, class weights, checkpoints and resuming ------------------------------------
+def _random_examples(n=6, frames=600, seed=0):
+    """Features with a click in band 40 wherever class 0 has an onset (class 1 rare)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        feats = rng.normal(0, 0.1, (frames, 84)).astype(np.float32)
+        targets = np.zeros((frames, 2), np.float32)
+        targets[rng.choice(frames, 30, replace=False), 0] = 1.0
+        targets[rng.choice(frames, 3, replace=False), 1] = 1.0
+        feats[targets[:, 0] == 1, 35:45] += 3.0
+        out.append((feats, targets))
+    return out
+
+
+def test_class_weights_favour_rare_classes():
+    from drumtabber.plugins.keras_cnn import class_weights
+    weights = class_weights(_random_examples())
+    # rates 30/600 and 3/600: mean 16.5/600, so sqrt(16.5/30) -> 1 (clipped), sqrt(5.5)
+    assert weights[0] == 1.0 and weights[1] == pytest.approx(np.sqrt(16.5 / 3), rel=1e-5)
+
+
+def test_crnn_checkpoints_every_epoch_and_resumes(tmp_path):
+    backend = MANAGER.get("model_backend", "keras-crnn")
+    options = backend.Options(filters=4, gru_units=8, gru_layers=1, epochs=1, batch_size=4,
+                              learning_rate=0.01, segment_frames=200, class_weighting="sqrt")
+    examples = _random_examples()
+    net = backend.build(84, 2, options)
+    logs = []
+    first = backend.train(net, examples, options, log=logs.append, work_dir=tmp_path)
+    assert len(first["loss"]) == 1 and (tmp_path / "checkpoint.keras").is_file()
+    assert json.loads((tmp_path / "progress.json").read_text())["epochs_done"] == 1
+    # an interrupted run goes on from its checkpoint: epochs 2 to 6 only
+    options.epochs = 6
+    fresh = backend.build(84, 2, options)
+    history = backend.train(fresh, examples, options, log=logs.append, work_dir=tmp_path,
+                            resume=True)
+    assert "resuming after epoch 1" in " ".join(logs)
+    assert len(history["loss"]) == 6 and history["loss"][0] == first["loss"][0]
+    assert history["val_loss"][-1] < history["val_loss"][0]
+    activations = backend.predict(fresh, examples[0][0])
+    assert activations.shape == (600, 2)
+    onsets = examples[0][1][:, 0] == 1
+    assert activations[onsets, 0].mean() > 2 * activations[~onsets, 0].mean()
+
+
+@needs_fluidsynth
+def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    for info in groove_performances("train", 2):
+        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--backend",
+                           "keras-crnn", "--kits", "h2-black-pearl,fluid-gm", "--kits-per-file",
+                           "1", "--max-seconds", "6", "-o", "filters=4", "-o", "gru_units=8",
+                           "-o", "epochs=2", "-o", "segment_frames=100")
+    assert code == 0, err
+    assert "(1 at random for each file)" in err
+    folder = tmp_path / "model"
+    meta = json.loads((folder / "model.json").read_text())
+    assert meta["backend"] == "keras-crnn" and meta["info"]["examples"] == 2
+    assert meta["info"]["kits_per_file"] == 1 and len(meta["info"]["history"]["loss"]) == 2
+    assert (folder / "history.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (folder / ".training").exists()          # checkpoints go once the model is in
+    loaded = load_onset_model(folder, MANAGER)
+    assert loaded.classes == load_onset_model("bundled", MANAGER).classes
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--backend", "keras-crnn",
+                           "-o", "class_weighting=often")
+    assert code == 2 and "keras-crnn.class_weighting" in err
+    assert run_cli("train", midi, "--out", tmp_path / "m2", "--kits-per-file", "-1")[0] == 2

@@ -30,9 +30,9 @@ from .render import midi_messages
 
 FLUIDSYNTH = "fluidsynth"
 FLUIDSYNTH_PACKAGE = "fluidsynth"
-# Where Debian, Fedora and Arch put .sf2 files; a kit's file is looked up in each in turn.
-SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/soundfonts"),
-                  Path("/usr/local/share/sounds/sf2"))
+# Where Debian, Fedora and Arch put .sf2 (and .sf3) files; a kit's file is looked up in each in turn.
+SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/sounds/sf3"),
+                  Path("/usr/share/soundfonts"), Path("/usr/local/share/sounds/sf2"))
 # fluidsynth -g: its default 0.2 is quiet; at 0.5 one hit peaks at 0.1-0.4 full scale on
 # these kits.  Output is 32-bit float WAV by default, so dense accented passages never clip.
 DEFAULT_GAIN = 0.5

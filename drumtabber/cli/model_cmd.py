@@ -27,6 +27,9 @@ def train_onsets_command(
         out: Path = typer.Option(..., "--out", help="Model folder to write."),
         kits: str = typer.Option(DEFAULT_KITS, "--kits", help="Kits to render with, "
                                  "comma-separated (see `drumtabber-data kits`)."),
+        kits_per_file: int = typer.Option(0, "--kits-per-file", help="Render each file "
+                                          "with this many of the kits, drawn at random (0: "
+                                          "all)."),
         files: Optional[int] = typer.Option(240, "--files", help="Use this many MIDI files, "
                                             "spread evenly (0: all)."),
         max_seconds: float = typer.Option(40.0, "--max-seconds", help="Use at most this "
@@ -46,9 +49,12 @@ def train_onsets_command(
         seed: int = typer.Option(0, "--seed", help="Seed of the render gains, the chain and "
                                  "the training."),
         force: bool = typer.Option(False, "--force", help="Replace a model already in --out."),
+        resume: bool = typer.Option(False, "--resume", help="Go on from the checkpoint an "
+                                    "interrupted run left in --out (same command otherwise)."),
 ):
-    """Train a drum onset model (used by `align --refine --model`) on MIDI performances
-    rendered with sampled kits: exact labels, several kits, random levels."""
+    """Train a drum onset model (used by `align --refine --model` and `transcribe`) on MIDI
+    performances rendered with sampled kits: exact labels, several kits, random levels.  A
+    checkpoint is kept after every epoch; the loss curve goes to history.png."""
     from ..components import build_options
     from ..dataset.examples import list_performances
     from ..errors import ConfigError
@@ -64,9 +70,10 @@ def train_onsets_command(
     if unknown or not chosen:                      # an unknown name is wrong usage (2)
         fail(f"unknown kit(s) {', '.join(unknown) or '(none given)'}; valid names: "
              f"{', '.join(known)}", 2)
-    if not (0 < max_seconds <= 3600) or jobs < 1 or (files is not None and files < 0):
-        fail("--max-seconds must be above 0 and at most 3600, --jobs above 0, --files 0 or "
-             "more", 2)
+    if (not (0 < max_seconds <= 3600) or jobs < 1 or (files is not None and files < 0)
+            or kits_per_file < 0):
+        fail("--max-seconds must be above 0 and at most 3600, --jobs above 0, --files and "
+             "--kits-per-file 0 or more", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:
@@ -96,9 +103,12 @@ def train_onsets_command(
                       scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
-                      chain=chain, copies=copies,
+                      chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
                       log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
+
+
+app.command("train", help="The same as train-onsets.")(train_onsets_command)
 
 
 @app.command("tune-thresholds")

@@ -97,8 +97,9 @@ def kits_command(ctx: typer.Context,
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=1))
         return
+    width = max([18] + [len(r["name"]) for r in rows])
     for r in rows:
         status = "installed" if r["installed"] else f"missing ({r['install']})"
-        typer.echo(f"{r['name']:<18} {status:<10} {r['soundfont']}")
-        typer.echo(f"{'':<18} {r['description']}; MIDI channel {r['channel']}, "
+        typer.echo(f"{r['name']:<{width}} {status:<10} {r['soundfont']}")
+        typer.echo(f"{'':<{width}} {r['description']}; MIDI channel {r['channel']}, "
                    f"bank {r['bank']} program {r['program']}")

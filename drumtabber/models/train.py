@@ -1,6 +1,8 @@
 """Training a drum onset model on drum MIDI performances rendered with sampled kits."""
 from __future__ import annotations
 
+import inspect
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ MODEL_FEATURES = {"kind": "mel", "n_mels": 84, "n_fft": 1024, "hop_length": 441,
 # Each take is rendered at a level drawn from this range (FluidSynth gain), so the model
 # does not learn one loudness.
 GAIN_RANGE = (0.2, 0.8)
+WORK_DIR = ".training"            # checkpoints of a run, in the model folder
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,16 @@ def _render_job(job: RenderJob):
 def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[str],
                       backend, options, scheme: str = "onsets", max_seconds: float = 40.0,
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
-                      chain: str = "", copies: int = 1, log=print) -> Path:
-    """Render every file with every kit (``copies`` times, each through the augmentation
+                      chain: str = "", copies: int = 1, kits_per_file: int = 0,
+                      resume: bool = False,
+                      log=print) -> Path:
+    """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
+    each file; ``copies`` times, each through the augmentation
     ``chain`` with its own seed when there is one), train a network of ``backend`` on the
     examples and write the model folder ``out`` (created here; removed again when nothing
     could be rendered).  ``scheme`` names a class map read from TOML text (its ``text`` goes
-    into the model folder)."""
+    into the model folder).  Training checkpoints go to ``out/.training`` after every epoch
+    (removed once the model is written); ``resume`` goes on from the one there."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if not getattr(class_map, "text", ""):
@@ -73,11 +80,15 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
         from ..dataset.augment import load_chain
         load_chain(chain, manager)          # a broken chain stops here, before the renders
     rng = np.random.default_rng(seed)
-    work = [RenderJob(Path(p), kit, float(rng.uniform(*GAIN_RANGE)), max_seconds, scheme,
+    per_file = kits_per_file if 0 < kits_per_file < len(kits) else len(kits)
+    work = [RenderJob(Path(p), str(kit), float(rng.uniform(*GAIN_RANGE)), max_seconds, scheme,
                       tuple(str(d) for d in plugins_dirs), str(chain or ""),
                       int(rng.integers(2**31)))
-            for p in midi_paths for kit in kits for _ in range(copies)]
+            for p in midi_paths
+            for kit in (kits if per_file == len(kits) else rng.choice(kits, per_file, False))
+            for _ in range(copies)]
     log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
+        + (f" ({per_file} at random for each file)" if per_file < len(kits) else "")
         + (f", {copies} copies each" if copies > 1 else "")
         + (f", augmented with chain {chain}" if chain else ""))
     if jobs > 1:
@@ -95,15 +106,45 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
             out.rmdir()
         raise DrumtabberError("no example could be rendered")
     network = backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options)
-    history = backend.train(network, examples, options, log=log)
+    work_dir = out / WORK_DIR
+    if "work_dir" in inspect.signature(backend.train).parameters:
+        history = backend.train(network, examples, options, log=log, work_dir=work_dir,
+                                resume=resume)
+    else:                                   # a backend without checkpoints
+        history = backend.train(network, examples, options, log=log)
     facts = {**(info or {}), "files": len(midi_paths), "kits": list(kits),
              "max_seconds": max_seconds, "examples": len(examples),
-             "chain": str(chain or ""), "copies": copies,
+             "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history}
     OnsetModel(backend, network, FeatureConfig(**MODEL_FEATURES), class_map.text, facts,
                out).save(out)
+    plot_history(history, out / "history.png", title=f"{backend.name}: {out.name}")
+    shutil.rmtree(work_dir, ignore_errors=True)
     return out
 
 
-__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "train_onset_model"]
+def plot_history(history: dict, path: Path, *, title: str = "") -> Path | None:
+    """A PNG of the loss (and validation loss) per epoch; None without matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key in ("loss", "val_loss"):
+        if history.get(key):
+            ax.plot(range(1, len(history[key]) + 1), history[key], marker="o", label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("binary cross-entropy")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "plot_history", "train_onset_model"]

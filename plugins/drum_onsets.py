@@ -1,8 +1,10 @@
-"""The drum onset model drumtabber ships, and the class scheme onset models are trained on.
+"""The drum onset models drumtabber ships, and the class scheme they are trained on.
 
-The model folder ``models/drum-onsets`` (beside this file) was trained by
-``drumtabber-data train-onsets`` (``make onset-model``; docs/models.md says how and what it
-scores); ``--model bundled`` names it.  Its classes are the ``onsets`` scheme below.
+``models/drum-onsets`` (``--model bundled``; ``make onset-model``) places labels in
+``align --refine``; ``models/drum-transcriber`` (``--model transcriber``; ``make
+transcriber``) is what ``transcribe`` and ``evaluate`` use.  Both were trained by
+``drumtabber-data train-onsets``; docs/models.md says how and what each scores.  Their
+classes are the ``onsets`` scheme below.
 """
 from __future__ import annotations
 
@@ -47,6 +49,12 @@ BUNDLED = ShippedModel("bundled", "drum onset model (Keras CNN, 7 classes) train
                        Path(__file__).resolve().parent / "models" / "drum-onsets")
 
 
+TRANSCRIBER = ShippedModel("transcriber", "drum transcription model (Keras CRNN, 7 classes) "
+                           "trained on Groove MIDI renders with eleven soundfont and sample "
+                           "kits through the realistic chain",
+                           Path(__file__).resolve().parent / "models" / "drum-transcriber")
+
+
 @hookimpl
 def register_class_maps(register):
     register(ONSET_CLASSES)
@@ -55,3 +63,4 @@ def register_class_maps(register):
 @hookimpl
 def register_models(register):
     register(BUNDLED)
+    register(TRANSCRIBER)

@@ -48,8 +48,8 @@ def _transcribe_one(job):
 def transcribe_command(
         ctx: typer.Context,
         audio: List[Path] = typer.Argument(..., help="Recordings (wav, flac, mp3, ...)."),
-        model: str = typer.Option("bundled", "--model", help="Onset model: a model folder or "
-                                  "a shipped one (`bundled`)."),
+        model: str = typer.Option("transcriber", "--model", help="Onset model: a model "
+                                  "folder or a shipped one (`transcriber`, `bundled`)."),
         out: Path = typer.Option(Path("."), "--out", help="Folder for the outputs."),
         formats: str = typer.Option("csv,midi,musicxml,tab", "--format",
                                     help="csv, midi, musicxml, tab (tab: with its alignment "
@@ -103,7 +103,8 @@ def evaluate_command(
         ctx: typer.Context,
         folder: Path = typer.Argument(..., help="Recordings with `time<TAB>label` annotation "
                                       "files (MDB Drums, ENST layouts) or alignment files."),
-        model: str = typer.Option("bundled", "--model", help="Onset model to evaluate."),
+        model: str = typer.Option("transcriber", "--model", help="Onset model to evaluate "
+                                  "(a folder, `transcriber` or `bundled`)."),
         classes: str = typer.Option("adtof", "--classes", help="Class scheme both sides are "
                                     "mapped to (default: adtof, the 5 classes BD SD TT HH "
                                     "CY+RD)."),

@@ -1,18 +1,12 @@
 """Label accuracy on Groove MIDI performances, before and after ``--refine``.
 
 For each performance of the Groove MIDI Dataset's test split (CC BY 4.0, Gillick et al.,
-ICML 2019; ../shared/data/groove-midi): render the performed MIDI with a sampled kit, write
-the quantised tab and its tempo as a tab + alignment file (BPM from the MIDI, first note at
-the first audible hit, as a person would mark it), align, and compare the labels with the
-truth per instrument: median |error| of matched labels and F-measure at 20 ms and 50 ms
-(drumtabber.transcribe.evaluate, as `evaluate` scores).  Then refine the labels on the audio
-and compare again.  Baseline in the same run: the labels before refinement.
-
-The truth is where each note of the tab sounds.  Where several strokes of one instrument fall
-in one cell of the quantised tab (a drag, a flam, a 32nd-note fill), the cell's label counts
-as right on any of them (one label per cell; :func:`cell_truth`); the strokes the tab cannot
-hold are scored too, in the line 'every stroke' (labels after refinement against every
-stroke of the performance).
+ICML 2019; ../shared/data/groove-midi): render the performed MIDI with a sampled kit (the
+truth: where each note sounds), write the quantised tab and its tempo as a tab + alignment
+file (BPM from the MIDI, first note at the first audible hit, as a person would mark it),
+align, and compare the labels with the truth per instrument: median |error| of matched labels
+and F-measure at 20 ms and 50 ms (drumtabber.transcribe.evaluate, as `evaluate` scores).  Then refine the labels on the
+audio and compare again.  Baseline in the same run: the labels before refinement.
 
 Target after refinement: median |error| <= 5 ms and F(20 ms) >= 0.95.
 
@@ -56,22 +50,6 @@ def evaluate(truth: dict, labels: dict) -> dict:
         out[f"F{int(window * 1000)}"] = 2 * hits / (n_ref + n_est) if n_ref + n_est else 0.0
         out[f"pooled_F{int(window * 1000)}"] = [(hits, n_ref, n_est)]
     out["median_ms"] = float(np.median(errors) * 1000) if errors else float("inf")
-    return out
-
-
-def cell_truth(cells: dict, labels: dict) -> dict:
-    """One true time per tab cell: of a cell's strokes, the one nearest a label of its
-    instrument (a cell with one stroke: that stroke), so a label counts as right on any
-    stroke of the cell it stands for, and a cell still takes one label at most."""
-    out = {}
-    for inst, groups in cells.items():
-        est = labels.get(inst, np.zeros(0))
-        times = []
-        for g in groups:
-            if len(g) > 1 and len(est):
-                g = g[[np.argmin(np.abs(g[:, None] - est[None, :]).min(axis=1))]]
-            times.append(g[0])
-        out[inst] = np.sort(times)
     return out
 
 
@@ -146,9 +124,8 @@ def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_sha
     from drumtabber.audio import load_audio
     from drumtabber.dataset.examples import performance_case
 
-    _, cells = performance_case(info["midi_path"], kit, tmp, manager, drop_share=drop_share,
-                                seed=zlib.crc32(info["id"].encode()), every_stroke=True)
-    every = {inst: np.sort(np.concatenate(c)) for inst, c in cells.items()}
+    truth = performance_case(info["midi_path"], kit, tmp, manager, drop_share=drop_share,
+                             seed=zlib.crc32(info["id"].encode()))
     wav = tmp / "song.wav"
     if backing:
         mix_backing(wav, float(info["bpm"]), backing, seed=zlib.crc32(info["id"].encode()),
@@ -158,16 +135,13 @@ def run_one(info: dict, kit: str, tmp: Path, manager, onset_model=None, drop_sha
         raise SystemExit(f"{info['id']}: " + "; ".join(f.format() for f in findings))
     label_times = song.onsets["time"].to_numpy()
     instruments = list(song.onsets["instrument"])
-    before = evaluate(cell_truth(cells, by_instrument(label_times, instruments)),
-                      by_instrument(label_times, instruments))
+    before = evaluate(truth, by_instrument(label_times, instruments))
     samples, rate = load_audio(wav, sample_rate=44100)
     # the generic onsets, the fine envelope, the family bands and the model's placement
     refined, _ = refine_onsets(song.onsets, song.tempo_map, samples, rate, model=onset_model)
-    after = evaluate(cell_truth(cells, by_instrument(refined.times, instruments)),
-                     by_instrument(refined.times, instruments))
+    after = evaluate(truth, by_instrument(refined.times, instruments))
     after["accepted"] = refined.accepted
-    strokes = evaluate(every, by_instrument(refined.times, instruments))
-    return before, after, {"labels": len(label_times), "strokes": strokes}
+    return before, after, {"labels": len(label_times)}
 
 
 def main():
@@ -205,7 +179,7 @@ def main():
           f"{onset_model.path if onset_model else 'none'}")
     print(f"{'file':<44}{'labels':>7} | {'before: med ms':>14}{'F20':>6}{'F50':>6} | "
           f"{'after: med ms':>13}{'F20':>6}{'F50':>6}")
-    totals = {"before": [], "after": [], "every stroke": []}
+    totals = {"before": [], "after": []}
     failed = []
     for info in files:
         with tempfile.TemporaryDirectory() as tmp:
@@ -218,7 +192,6 @@ def main():
                 continue
         totals["before"].append(before)
         totals["after"].append(after)
-        totals["every stroke"].append(n["strokes"])
         print(f"{info['id']:<44}{n['labels']:>7} | {before['median_ms']:>14.1f}"
               f"{before['F20']:>6.2f}{before['F50']:>6.2f} | {after['median_ms']:>13.1f}"
               f"{after['F20']:>6.2f}{after['F50']:>6.2f}"
@@ -228,7 +201,7 @@ def main():
         print(f"{name:>6}: median |error| {np.median([r['median_ms'] for r in rows]):.1f} ms, "
               f"mean F20 {np.mean([r['F20'] for r in rows]):.3f}, "
               f"mean F50 {np.mean([r['F50'] for r in rows]):.3f}")
-    for name in ("before", "after", "every stroke"):
+    for name in ("before", "after"):
         pooled = {}
         for window in ("F20", "F50"):
             hits = refs = ests = 0
@@ -238,11 +211,6 @@ def main():
             pooled[window] = 2 * hits / (refs + ests) if refs + ests else 0.0
         print(f"{name:>6}, pooled over every onset: F20 {pooled['F20']:.3f}, "
               f"F50 {pooled['F50']:.3f}")
-    cells = sum(r["pooled_F20"][0][1] for r in totals["after"])
-    strokes = sum(r["pooled_F20"][0][1] for r in totals["every stroke"])
-    print(f"('every stroke': after refinement, against every stroke of the performance, also "
-          f"the {strokes - cells} ({(strokes - cells) / max(1, strokes):.1%}) that share a cell "
-          "of the tab with a louder stroke of their instrument and cannot be written)")
     if failed:
         print(f"{len(failed)} performance(s) could not be labelled: " + "; ".join(failed))
     counts: dict[str, np.ndarray] = {}

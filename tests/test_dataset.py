@@ -93,35 +93,3 @@ def test_performances_are_read_through_the_parser_plugins(manager, tmp_path):
     with pytest.raises(DrumtabberError, match="no performed timing"):
         read_performance(Path(tab), manager)
 
-
-def test_a_tab_cell_with_a_drag_is_one_note_and_both_strokes_are_kept(manager, tmp_path):
-    """Two snare strokes 15 ms apart in one 16th cell (a drag: soft grace, loud stroke): the
-    quantised tab holds one note; the case's truth is the loud stroke, and with
-    every_stroke both strokes of that cell come back."""
-    import mido
-    import numpy as np
-    from drumtabber.dataset.examples import performance_case
-    midi = mido.MidiFile(ticks_per_beat=480)
-    track = mido.MidiTrack()
-    midi.tracks.append(track)
-    track.append(mido.MetaMessage("set_tempo", tempo=500000))         # 120 BPM
-    notes = [(0, 36, 100), (480, 38, 30), (480 + 14, 38, 110), (960, 36, 100),
-             (1440, 38, 100), (1920, 36, 90)]
-    now = 0
-    for tick, key, velocity in notes:
-        track.append(mido.Message("note_on", channel=9, note=key, velocity=velocity,
-                                  time=tick - now))
-        track.append(mido.Message("note_off", channel=9, note=key, velocity=0, time=10))
-        now = tick + 10
-    path = tmp_path / "drag.mid"
-    midi.save(path)
-    written, cells = performance_case(path, "fluid-gm", tmp_path / "case", manager,
-                                      every_stroke=True)
-    tab = (tmp_path / "case" / "song.txt").read_text()
-    snare_line = next(line for line in tab.splitlines() if line.startswith("SD"))
-    assert snare_line == "SD|----d-------o---|----------------|"     # d: a drag
-    assert len(written["snare"]) == 2 and [len(c) for c in cells["snare"]] == [2, 1]
-    drag = cells["snare"][0]
-    assert 0.012 < drag[1] - drag[0] < 0.018
-    assert written["snare"][0] == pytest.approx(drag[1])              # the loud stroke
-    assert np.allclose(written["kick"], [c[0] for c in cells["kick"]])

@@ -192,6 +192,10 @@ def test_annotation_files_name_their_bad_lines(tmp_path):
     assert exc.value.line == 2 and "expected 'time<TAB>label'" in exc.value.message
 
 
+# The shipped transcriber on mdb-dev at 50 ms (docs/models.md): sum F, mean F.
+TRANSCRIBER_MDB = (0.864, 0.777)
+
+
 def test_evaluate_on_the_real_mdb_recordings(run_cli):
     """The bundled model on the four MDB Drums tracks, 5 classes: with every threshold at
     0.5 the figures of the data README (sum F 0.628, mean F 0.480 at 50 ms); with the
@@ -203,7 +207,8 @@ def test_evaluate_on_the_real_mdb_recordings(run_cli):
             for a in ("--threshold", f"{c}=0.5")]
     results = []
     for extra in (flat, []):
-        code, out, err = run_cli("evaluate", MDB, "--format", "json", *extra)
+        code, out, err = run_cli("evaluate", MDB, "--format", "json", "--model", "bundled",
+                                 *extra)
         assert code == 0, err
         results.append(json.loads(out)["50ms"])
     plain, tuned = results
@@ -213,6 +218,13 @@ def test_evaluate_on_the_real_mdb_recordings(run_cli):
     assert plain["mean"]["f"] == pytest.approx(0.480, abs=0.01)
     assert plain["classes"]["BD"]["n_ref"] == 167
     assert tuned["mean"]["f"] > plain["mean"]["f"] + 0.02
+    # the shipped transcription model (the default): a CRNN trained on eleven kits
+    code, out, err = run_cli("evaluate", MDB, "--format", "json")
+    assert code == 0, err
+    shipped = json.loads(out)["50ms"]
+    assert shipped["sum"]["f"] == pytest.approx(TRANSCRIBER_MDB[0], abs=0.01)
+    assert shipped["mean"]["f"] == pytest.approx(TRANSCRIBER_MDB[1], abs=0.01)
+    assert shipped["sum"]["f"] > tuned["sum"]["f"] + 0.2
 
 
 def test_several_recordings_in_worker_processes(rendered, tmp_path, run_cli):

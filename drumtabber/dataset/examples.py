@@ -132,19 +132,14 @@ def list_performances(folder: Path, manager, *, split: str = "train", n: int | N
 
 
 def performance_case(midi_path: Path, kit, folder: Path, manager, *, drop_share: float = 0.0,
-                     seed: int = 0, every_stroke: bool = False):
+                     seed: int = 0) -> dict[str, np.ndarray]:
     """A labelling case with a known answer, from a drum MIDI performance: ``folder`` gets
     ``song.wav`` (the performance rendered with ``kit``), ``song.txt`` (its quantised score as
     a tab) and ``song.toml`` (the tab's tempo from the MIDI file, the first note where it
     sounds, as a person would mark it).  With ``drop_share``, that share of the notes (at
     random, ``seed``) is left out of the tab, as real tabs miss notes.
 
-    Returns where each note of the tab sounds: sorted times (s) per instrument value.  A tab
-    cell holds one stroke of an instrument: where the performance has several of one
-    instrument in one cell of the quantised score (a drag, a flam, a 32nd-note fill), the
-    cell's note is its loudest stroke (the first of the loudest).  With ``every_stroke``,
-    ``(written, cells)``: ``cells`` gives per instrument the times of the strokes of each
-    cell of the tab, the stroke a label stands for being any of them.
+    Returns where each note of the tab sounds: sorted times (s) per instrument value.
     """
     writer = manager.get("tab_writer", "ascii")
     folder = Path(folder)
@@ -156,17 +151,11 @@ def performance_case(midi_path: Path, kit, folder: Path, manager, *, drop_share:
                 for name, group in onsets.groupby("instrument")}
     keep = np.random.default_rng(seed).random(len(result.score.events)) >= drop_share
     events = [e for e, k in zip(result.score.events, keep) if k]
-    cells: dict[tuple, list] = {}             # (instrument, bar, beat) -> [(-velocity, time)]
+    truth: dict[str, list] = {}
     for e, t, k in zip(result.score.events, result.performed_s, keep):
         if k:       # the rendered onset of the note's instrument nearest its MIDI time
             ts = sounding[e.instrument.value]
-            cells.setdefault((e.instrument.value, e.bar, e.beat), []).append(
-                (-e.velocity, float(ts[np.argmin(np.abs(ts - t))])))
-    truth: dict[str, list] = {}
-    strokes: dict[str, list] = {}
-    for (inst, _, _), played in cells.items():
-        truth.setdefault(inst, []).append(min(played)[1])
-        strokes.setdefault(inst, []).append(np.sort([at for _, at in played]))
+            truth.setdefault(e.instrument.value, []).append(float(ts[np.argmin(np.abs(ts - t))]))
     (folder / "song.txt").write_text(writer.write(Score(bars=list(result.score.bars),
                                                         events=events), dropped=[]),
                                      encoding="utf-8")
@@ -176,5 +165,4 @@ def performance_case(midi_path: Path, kit, folder: Path, manager, *, drop_share:
     (folder / "song.toml").write_text(
         f'tab = "song.txt"\n[audio]\nfile = "song.wav"\n[tempo]\nbpm = {bpm:.4f}\n'
         f"first_note_s = {first:.3f}\n", encoding="utf-8")
-    written = {k: np.sort(v) for k, v in truth.items()}
-    return (written, strokes) if every_stroke else written
+    return {k: np.sort(v) for k, v in truth.items()}

@@ -83,7 +83,8 @@ class Job:
         for step in self.chain.steps:
             if step.augmenter.name == "humanize":
                 step.options = step.augmenter.Options(HUMAN_TIMING_MS, step.options.velocity)
-        self.model = load_onset_model("bundled", manager)
+        self.model = load_onset_model("bundled", manager)              # places the labels
+        self.transcriber = load_onset_model("transcriber", manager)    # transcribes
         self.reused = 0
 
     def save_state(self) -> None:
@@ -201,14 +202,14 @@ class Job:
         from ..transcribe.evaluate import Evaluation
         folder = self.out / "transcriptions"
         paths = [folder / f"{audio.stem}.{x}" for x in ("csv", "txt", "toml")]
-        digest = content_key(file_sha256(audio), str(self.model.path), self.model.info.get(
-            "thresholds", {}))
+        digest = content_key(file_sha256(audio), str(self.transcriber.path),
+                             self.transcriber.info.get("thresholds", {}))
         if not self.cached(f"transcribe:{name}", digest, paths):
-            transcribe_recording(audio, self.model, self.manager, out_dir=folder,
+            transcribe_recording(audio, self.transcriber, self.manager, out_dir=folder,
                                  formats=("csv", "tab", "midi"), force=True)
             self.state[f"transcribe:{name}"] = digest
         found = read_table(paths[0])
-        instruments = _instruments_of(self.model)
+        instruments = _instruments_of(self.transcriber)
         found["instrument"] = [instruments[c] for c in found["class"]]
         found["gm_note"] = 0
         found["articulation"] = ""

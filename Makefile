@@ -61,4 +61,4 @@ transcriber: setup
 		--backend keras-crnn --kits $(TRAIN_KITS) --kits-per-file 2 --files 300 --max-seconds 20 \
 		--chain realistic --jobs 2 -o epochs=10 -o patience=3 -o class_weighting=sqrt --force
 	$(VENV)/bin/drumtabber-data tune-thresholds ../shared/data/groove-midi \
-		--model plugins/models/drum-transcriber --kits $(HELD_OUT_KITS) --files 30 --max-seconds 30
+		--model plugins/models/drum-transcriber --kits $(HELD_OUT_KITS) --files 30 --max-seconds 30 --chain realistic

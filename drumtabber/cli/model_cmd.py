@@ -122,6 +122,8 @@ def tune_thresholds_command(
         files: int = typer.Option(40, "--files", help="Performances, spread evenly."),
         max_seconds: float = typer.Option(30.0, "--max-seconds", help="Of each performance."),
         split: str = typer.Option("validation", "--split", help="Split of the collection."),
+        chain: Optional[str] = typer.Option(None, "--chain", help="Render through this "
+                                            "augmentation chain (as the model was trained)."),
 ):
     """Tune the per-class peak-picking thresholds `transcribe` uses on rendered validation
     performances (best F at 50 ms per class) and store them with the model."""
@@ -136,22 +138,25 @@ def tune_thresholds_command(
         st.manager.get("kit", k)
     if files < 1 or not 0 < max_seconds <= 3600:
         fail("--files must be 1 or more and --max-seconds above 0 (at most 3600)", 2)
+    from ..dataset.augment import load_chain
+    augment = load_chain(chain, st.manager) if chain else None
     rows = list_performances(midi_dir, st.manager, split=split, n=files)
     if not rows:
         fail(f"no {split}-split MIDI files in {midi_dir}")
     examples = []
-    for r in rows:
+    for n, r in enumerate(rows):
         for kit in chosen:
             try:
                 examples.append(render_example(r["midi_path"], kit, loaded.class_map, None,
                                                loaded.features, manager=st.manager,
-                                               max_seconds=max_seconds))
+                                               max_seconds=max_seconds, chain=augment,
+                                               seed=n))
             except DrumtabberError as exc:
                 typer.echo(f"warning: {r['midi_path']}: skipped: {exc.message}", err=True)
     tuned = tune_thresholds(loaded, examples)
     store_thresholds(loaded.path, tuned, {"midi": str(midi_dir), "split": split,
                                           "files": len(rows), "kits": chosen,
-                                          "max_seconds": max_seconds})
+                                          "max_seconds": max_seconds, "chain": chain or ""})
     for name, t in tuned.items():
         typer.echo(f"{name:12s} threshold {t['threshold']:.2f}  F50 {t['f']:.3f} "
                    f"(at 0.5: {t['f_at_0.5']:.3f}, {t['reference_onsets']} onsets)")

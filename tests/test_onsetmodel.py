@@ -482,3 +482,28 @@ def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
                            "-o", "class_weighting=often")
     assert code == 2 and "keras-crnn.class_weighting" in err
     assert run_cli("train", midi, "--out", tmp_path / "m2", "--kits-per-file", "-1")[0] == 2
+
+
+@needs_fluidsynth
+def test_tune_thresholds_through_a_chain_on_held_out_kits(tmp_path, run_cli):
+    """Thresholds tuned on validation renders of a sample kit through a chain go into the
+    model folder, with how they were tuned; a broken chain is named before any render."""
+    folder = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), folder)
+    code, out, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--kits",
+                             "h2-millo-multilayered3", "--files", "2", "--max-seconds", "8",
+                             "--chain", "seed")
+    assert code == 0, err
+    meta = json.loads((folder / "model.json").read_text())
+    tuned = meta["info"]["thresholds"]
+    assert set(tuned) == set(meta["classes"]) and all(0.05 <= t <= 0.95 for t in tuned.values())
+    facts = meta["info"]["threshold_tuning"]
+    assert facts["chain"] == "seed" and facts["kits"] == ["h2-millo-multilayered3"]
+    assert facts["split"] == "validation" and facts["files"] == 2
+    kick = facts["classes"]["kick"]
+    assert kick["reference_onsets"] > 0 and kick["f"] >= kick["f_at_0.5"]
+    assert re.search(r"^kick\s+threshold 0\.\d\d\s+F50 0\.\d{3}", out, re.M)
+    chain = tmp_path / "broken.toml"
+    chain.write_text('[[step]]\naugmenter = "gain"\np = 2\n')
+    code, _, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--chain", chain)
+    assert code == 1 and f"{chain}:3" in err and "Traceback" not in err

@@ -102,18 +102,19 @@ def read_drumkit(xml_path: Path) -> tuple[str, str, list[KitPiece]]:
     ns = re.match(r"\{.*\}", root.tag)
     ns = ns.group(0) if ns else ""
     pieces = []
-    for node in root.iter(ns + "instrument"):
-        layers = []
-        for layer in node.iter(ns + "layer"):
-            layers.append(Layer(xml_path.parent / _text(layer, "filename", ns, ""),
-                                float(_text(layer, "min", ns, 0)), float(_text(layer, "max", ns, 1)),
-                                float(_text(layer, "gain", ns, 1))))
-        if not layers and _text(node, "filename", ns):          # the oldest format
-            layers.append(Layer(xml_path.parent / _text(node, "filename", ns), 0.0, 1.0, 1.0))
-        layers = [la for la in layers if la.path.is_file()]
-        if layers:
-            gain = float(_text(node, "gain", ns, 1)) * float(_text(node, "volume", ns, 1))
-            pieces.append(KitPiece(_text(node, "name", ns, "") or "", gain, tuple(layers)))
+    try:
+        for node in root.iter(ns + "instrument"):
+            layers = [Layer(xml_path.parent / _text(la, "filename", ns, ""),
+                            float(_text(la, "min", ns, 0)), float(_text(la, "max", ns, 1)),
+                            float(_text(la, "gain", ns, 1))) for la in node.iter(ns + "layer")]
+            if not layers and _text(node, "filename", ns):          # the oldest format
+                layers.append(Layer(xml_path.parent / _text(node, "filename", ns), 0, 1, 1))
+            layers = [la for la in layers if la.path.is_file()]
+            if layers:
+                gain = float(_text(node, "gain", ns, 1)) * float(_text(node, "volume", ns, 1))
+                pieces.append(KitPiece(_text(node, "name", ns, "") or "", gain, tuple(layers)))
+    except ValueError as exc:                # a gain or velocity range that is not a number
+        raise DrumtabberError(f"cannot read this Hydrogen drum kit: {exc}", path=xml_path) from None
     info = " / ".join(x for x in (_text(root, "author", ns), _text(root, "license", ns)) if x)
     return _text(root, "name", ns, xml_path.parent.name), info, pieces
 

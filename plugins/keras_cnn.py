@@ -129,7 +129,7 @@ def _weighted_crossentropy(keras, weights):
 
 
 CHECKPOINT = "checkpoint.keras"       # in the work folder: the network after the last epoch
-PROGRESS = "progress.json"            # and the epochs done, the history and the best loss
+PROGRESS = "progress.json"            # and the epochs done with their history
 
 
 class _Progress:

@@ -153,10 +153,14 @@ def test_a_broken_kit_is_left_out_and_read_drumkit_names_the_file(tmp_path):
                                                               encoding="utf-8")
     write_kit(tmp_path / "kits" / "electro", [("Kick 1", [(60, 0, 1, 0.2)]),
                                               ("Clap", [(900, 0, 1, 0.2)])])
+    write_kit(tmp_path / "kits" / "words", FULL)
+    xml = tmp_path / "kits" / "words" / "drumkit.xml"
+    xml.write_text(xml.read_text().replace("<min>0.5</min>", "<min>loud</min>"))
     assert [k.name for k in H.find_kits([tmp_path / "kits"])] == ["h2-test-kit"]
-    with pytest.raises(DrumtabberError) as exc:
-        H.read_drumkit(tmp_path / "kits" / "broken" / "drumkit.xml")
-    assert "broken/drumkit.xml" in str(exc.value) and "cannot read" in str(exc.value)
+    for folder in ("broken", "words"):
+        with pytest.raises(DrumtabberError) as exc:
+            H.read_drumkit(tmp_path / "kits" / folder / "drumkit.xml")
+        assert f"{folder}/drumkit.xml" in str(exc.value) and "cannot read" in str(exc.value)
 
 
 def test_kit_names():

@@ -147,4 +147,5 @@ def plot_history(history: dict, path: Path, *, title: str = "") -> Path | None:
     return path
 
 
-__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "plot_history", "train_onset_model"]
+__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "plot_history",
+           "train_onset_model"]

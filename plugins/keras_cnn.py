@@ -1,4 +1,5 @@
-"""Model backends ``keras-cnn`` and ``keras-crnn``: frame-wise drum onset networks in Keras 3.
+"""Model backends ``keras-cnn``, ``keras-crnn`` and ``keras-transformer``: frame-wise drum
+onset networks in Keras 3.
 
 ``keras-cnn`` follows the CNN of R. Vogl, M. Dorfer, G. Widmer, P. Knees, "Drum transcription
 via joint beat and drum modeling using convolutional recurrent neural networks" (ISMIR 2017):
@@ -6,8 +7,11 @@ two blocks of two 3x3 convolutions with batch normalisation, each followed by ma
 frequency only (so every output frame stays aligned with its input frame), then dense layers
 per frame (here 1-D convolutions over a few frames) and one sigmoid per class.  ``keras-crnn``
 is the same paper's (and ADTOF's) CRNN: the same convolution blocks, then bidirectional GRU
-layers over the frames, and one sigmoid per class.  Inputs are normalised per band by a
-``Normalization`` layer adapted on the training features.
+layers over the frames, and one sigmoid per class.  ``keras-transformer`` puts a Transformer
+encoder over the frames after the same convolution blocks (the seed's time-series
+transformer), optionally pretrained on the training audio by masking (random time spans,
+whole frequency rows and time columns, about 15 % of the values, as the seed did).  Inputs
+are normalised per band by a ``Normalization`` layer adapted on the training features.
 
 Training (both): Adam, binary cross-entropy (optionally weighting each class's onsets by how
 rare the class is), the learning rate cut when the validation loss stalls, early stopping on
@@ -69,6 +73,42 @@ class CrnnOptions(CnnOptions):
     counts = ("gru_units", "gru_layers")
     gru_units: int = 60             # per direction
     gru_layers: int = 2
+
+
+@dataclass
+class TransformerOptions(CnnOptions):
+    prefix = "keras-transformer"
+    counts = ("d_model", "heads", "layers")
+    d_model: int = 64               # width of the frames the encoder sees
+    heads: int = 4
+    layers: int = 3
+    pretrain_epochs: int = 0        # masked-feature pretraining on the training audio first
+    mask_share: float = 0.15        # of the feature values hidden in pretraining
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 0 < self.mask_share < 1 or self.pretrain_epochs < 0:
+            raise ConfigError(f"{self.prefix}.mask_share: expected 0 < value < 1 and "
+                              "pretrain_epochs 0 or more")
+
+
+def mask_features(x: np.ndarray, share: float, rng) -> np.ndarray:
+    """Where to hide values of feature segments (batch, frames, bands) for masked
+    pretraining, as the seed did: random time spans (3-10 frames), whole frequency rows and
+    whole time columns, about ``share`` of the values in all.  Returns a 0/1 mask."""
+    n, frames, bands = x.shape
+    mask = np.zeros(x.shape, dtype=np.float32)
+    for i in range(n):
+        while mask[i].mean() < share:
+            kind = rng.integers(3)
+            if kind == 0:                                   # a span of frames, every band
+                start, length = rng.integers(frames), rng.integers(3, 11)
+                mask[i, start:start + length] = 1.0
+            elif kind == 1:                                 # a frequency row, every frame
+                mask[i, :, rng.integers(bands)] = 1.0
+            else:                                           # one time column
+                mask[i, rng.integers(frames)] = 1.0
+    return mask
 
 
 def _keras():
@@ -207,6 +247,9 @@ class KerasCnnBackend:
         model.get_layer("norm").adapt(frames[:, None, :])           # (frames, 1, bands)
         x, y = _segments(fit, o.segment_frames, rng)
         data = _segments(val, o.segment_frames, rng) if val else None
+        pretraining = []
+        if getattr(o, "pretrain_epochs", 0) and not resume:
+            pretraining = self.pretrain(model, x, o, log)
         loss = "binary_crossentropy"
         if o.class_weighting == "sqrt":
             weights = class_weights(fit)
@@ -239,7 +282,7 @@ class KerasCnnBackend:
                            callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
         if work_dir is None:
             history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
-        return history
+        return {**history, "pretrain_loss": pretraining} if pretraining else history
 
     def predict(self, model, features: np.ndarray) -> np.ndarray:
         """Onset activations (frames, classes) in [0, 1] for features (frames, bands)."""
@@ -277,7 +320,57 @@ class KerasCrnnBackend(KerasCnnBackend):
         return x
 
 
+class KerasTransformerBackend(KerasCnnBackend):
+    name = "keras-transformer"
+    description = ("Transformer encoder over frames (after the convolution blocks) with "
+                   "optional masked pretraining, in Keras 3, any backend")
+    Options = TransformerOptions
+
+    def _head(self, keras, x, o):
+        """Frames projected to ``d_model``, positions from a convolution over frames
+        (wav2vec 2.0's relative position embedding), then pre-norm encoder blocks."""
+        layers = keras.layers
+        x = layers.Dense(o.d_model)(x)
+        x = layers.Add()([x, layers.Conv1D(o.d_model, 15, padding="same",
+                                           activation="gelu")(x)])
+        for _ in range(o.layers):
+            h = layers.LayerNormalization()(x)
+            h = layers.MultiHeadAttention(o.heads, o.d_model // o.heads,
+                                          dropout=o.dropout / 2)(h, h)
+            x = layers.Add()([x, layers.Dropout(o.dropout)(h)])
+            h = layers.LayerNormalization()(x)
+            h = layers.Dense(4 * o.d_model, activation="gelu")(h)
+            h = layers.Dense(o.d_model)(h)
+            x = layers.Add()([x, layers.Dropout(o.dropout)(h)])
+        return layers.LayerNormalization()(x)
+
+    def pretrain(self, model, x: np.ndarray, o, log) -> list[float]:
+        """Masked-feature pretraining of every layer below the output: the network sees
+        segments with ``mask_share`` of their values replaced by the band's mean and learns
+        to give back the (standardised) hidden values."""
+        keras = _keras()
+        rng = np.random.default_rng(o.seed + 1)
+        mean, std = x.mean(axis=(0, 1)), x.std(axis=(0, 1)) + 1e-6
+        mask = mask_features(x, o.mask_share, rng)
+        hidden = np.where(mask > 0, mean, x).astype(np.float32)
+        target = np.concatenate([(x - mean) / std, mask], axis=-1).astype(np.float32)
+        bands = x.shape[-1]
+        recon = keras.layers.Dense(bands, name="reconstruction")(model.get_layer("onsets").input)
+        pre = keras.Model(model.input, recon)
+
+        def masked_mse(y, p):
+            values, where = y[..., :bands], y[..., bands:]
+            return (keras.ops.sum(where * keras.ops.square(p - values))
+                    / keras.ops.maximum(keras.ops.sum(where), 1.0))
+        pre.compile(optimizer=keras.optimizers.Adam(o.learning_rate), loss=masked_mse)
+        log(f"{self.name}: masked pretraining, {mask.mean():.0%} of the values hidden")
+        fitted = pre.fit(hidden, target, batch_size=o.batch_size, epochs=o.pretrain_epochs,
+                         shuffle=True, verbose=2)
+        return [float(v) for v in fitted.history["loss"]]
+
+
 @hookimpl
 def register_model_backends(register):
     register(KerasCnnBackend())
     register(KerasCrnnBackend())
+    register(KerasTransformerBackend())

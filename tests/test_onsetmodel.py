@@ -507,3 +507,33 @@ def test_tune_thresholds_through_a_chain_on_held_out_kits(tmp_path, run_cli):
     chain.write_text('[[step]]\naugmenter = "gain"\np = 2\n')
     code, _, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--chain", chain)
     assert code == 1 and f"{chain}:3" in err and "Traceback" not in err
+
+
+def test_masks_for_pretraining_hide_spans_rows_and_columns():
+    from drumtabber.plugins.keras_cnn import mask_features
+    mask = mask_features(np.zeros((4, 200, 84), np.float32), 0.15, np.random.default_rng(0))
+    assert set(np.unique(mask)) == {0.0, 1.0}
+    for m in mask:
+        assert 0.15 <= m.mean() < 0.25
+        assert (m.min(axis=0) == 1).any() or (m.min(axis=1) == 1).any()   # a row or a column
+
+
+def test_transformer_pretrains_by_masking_then_learns_the_onsets(tmp_path):
+    backend = MANAGER.get("model_backend", "keras-transformer")
+    options = backend.Options(filters=4, d_model=16, heads=2, layers=1, epochs=6,
+                              batch_size=4, learning_rate=0.005, segment_frames=200,
+                              pretrain_epochs=2, dropout=0.1)
+    examples = _random_examples()
+    net = backend.build(84, 2, options)
+    history = backend.train(net, examples, options, log=lambda m: None)
+    assert len(history["pretrain_loss"]) == 2
+    assert history["pretrain_loss"][1] < history["pretrain_loss"][0]
+    assert len(history["loss"]) == 6 and history["val_loss"][-1] < history["val_loss"][0]
+    backend.save(net, tmp_path / "w.keras")
+    again = backend.load(tmp_path / "w.keras")
+    activations = backend.predict(again, examples[0][0])
+    assert np.allclose(activations, backend.predict(net, examples[0][0]), atol=1e-5)
+    onsets = examples[0][1][:, 0] == 1
+    assert activations[onsets, 0].mean() > 2 * activations[~onsets, 0].mean()
+    with pytest.raises(Exception, match="keras-transformer.mask_share"):
+        backend.Options(mask_share=1.5)

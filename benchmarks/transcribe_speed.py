@@ -2,7 +2,7 @@
 loading the same audio (the baseline, same run), and where the time goes (features,
 network, peak picking).
 
-    python benchmarks/transcribe_speed.py [--model bundled]
+    python benchmarks/transcribe_speed.py [--model transcriber]
 
 The audio: the four MDB Drums recordings of ``../shared/data/mdb-dev`` (real drums); each
 figure is the best of three runs over all of them.
@@ -27,7 +27,7 @@ MDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "mdb-dev"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="bundled")
+    parser.add_argument("--model", default="transcriber")
     args = parser.parse_args()
     from drumtabber.audio.features import compute_features
     from drumtabber.audio.io import load_audio

@@ -286,6 +286,7 @@ def find_kits(folders=DRUMKIT_DIRS) -> list[SampleKit]:
                 name, info, pieces = read_drumkit(xml_path)
             except DrumtabberError:
                 continue
+            pieces = pieces[:128]               # a piece's index is its MIDI key
             found = assign_pieces(pieces)
             if not all(i in found for i in REQUIRED) or kit_name(name) in kits:
                 continue

@@ -40,6 +40,11 @@ def test_filters_and_even_thinning(manager):
                for r in chosen)
     drummers = {r["drummer"] for r in chosen}
     assert len(drummers) > 1                      # spread over the split, not its first files
+    everyone = list_performances(GROOVE, manager, split="train")
+    thinned = list_performances(GROOVE, manager, split="train", n=300)
+    assert len(thinned) == 300 and thinned[0] == everyone[0]
+    assert {r["drummer"] for r in thinned} == {r["drummer"] for r in everyone}
+    assert thinned[-1]["id"] >= everyone[-len(everyone) // 300 - 1]["id"]   # reaches the end
 
 
 def test_any_folder_of_midi_files_is_one_training_split(manager, tmp_path):

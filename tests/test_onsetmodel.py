@@ -137,9 +137,14 @@ def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, t
     from drumtabber.audio import load_audio
     from drumtabber.classes import map_onset_rows
     from drumtabber.dataset.examples import read_performance, render_performance
-    info = groove_performances("test", 10, meter="4/4", max_seconds=60)[6]
-    rows = render_performance(read_performance(info["midi_path"], MANAGER),
-                              MANAGER.get("kit", "avl-black-pearl"), tmp_path / "a.wav")
+    from drumtabber.score import Instrument
+    performances = (read_performance(info["midi_path"], MANAGER)
+                    for info in groove_performances("test", None, meter="4/4", max_seconds=60))
+    performance = next(p for p in performances       # the first with hi-hat and pedal hi-hat
+                       if all(sum(e.instrument is i for e in p.score.events) >= 20
+                              for i in (Instrument.HIHAT_CLOSED, Instrument.HIHAT_PEDAL)))
+    rows = render_performance(performance, MANAGER.get("kit", "avl-black-pearl"),
+                              tmp_path / "a.wav")
     samples, rate = load_audio(tmp_path / "a.wav")
     acts = bundled.activations(samples, rate)
     rows = map_onset_rows(bundled.class_map, rows, None)
@@ -152,7 +157,7 @@ def test_bundled_model_finds_the_hits_of_a_performance_it_never_heard(bundled, t
         transcribed[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[0]
         est, _ = activation_peaks(acts[:, c], bundled.features.fps, MODEL_PEAK_MIN)
         found[name] = mir_eval.onset.f_measure(ref, est, window=0.020)[2]      # recall
-    assert set(found) == {"kick", "snare", "hihat", "hihat_pedal"}
+    assert set(found) >= {"kick", "snare", "hihat", "hihat_pedal"}
     assert all(transcribed[c] > 0.9 for c in ("kick", "snare", "hihat")), transcribed
     assert all(r >= 0.9 for r in found.values()), found
 

@@ -180,6 +180,18 @@ def test_scores_per_class_sum_and_mean_at_each_window():
     assert s["50ms"]["mean"]["f"] == pytest.approx(0.5)
 
 
+def test_merged_classes_firing_together_are_one_stroke():
+    """Crash and ride both fire on one stroke: in the 5 classes of ADTOF (CY+RD) that is one
+    onset, the more confident; two hi-hats 50 ms apart stay two."""
+    from drumtabber.transcribe.peaks import map_transcription
+    est = table([(1.0, "crash"), (1.01, "ride"), (2.0, "hihat_closed"), (2.05, "hihat_closed"),
+                 (2.06, "hihat_pedal")])
+    est["confidence"] = [0.3, 0.8, 0.9, 0.9, 0.4]
+    mapped = map_transcription(PluginManager(entry_points=False).get("class_map", "adtof"), est)
+    assert list(zip(mapped["time"], mapped["class"])) == [
+        (1.01, "CY+RD"), (2.0, "HH"), (2.05, "HH")]
+
+
 def test_annotation_files_name_their_bad_lines(tmp_path):
     from drumtabber.transcribe.evaluate import annotation_onsets
     path = tmp_path / "x_class.txt"

@@ -39,11 +39,13 @@ BAND_PEAK_SHARE = 0.15
 # A label the onset model places needs at least this activation of its class, within this
 # distance of where the per-beat correction put it.  The window is wider than the generic
 # snap's: the labels of a class keep their order on that class's peaks, so a note the tab
-# puts a sixteenth off still finds its stroke; measured in docs/models.md (label_accuracy.py
-# with 40 and 80 ms, and with a fifth of the notes left out of the tab, so that labels could
-# run off to unlabelled strokes).
-MODEL_PEAK_MIN = 0.05
-MODEL_WINDOW_S = 0.080
+# puts a sixteenth off (a quantised drag, a swung or laid-back stroke) still finds its
+# stroke; measured in docs/models.md (label_accuracy.py with 40, 80, 120, 150 and 180 ms
+# on both Groove splits whole, and with a fifth of the notes left out of the tab, so that
+# labels could run off to unlabelled strokes).  Weak peaks count: a soft ghost note's peak
+# is often below 0.05, and the move cost keeps weak far peaks from pulling labels.
+MODEL_PEAK_MIN = 0.02
+MODEL_WINDOW_S = 0.150
 # A move across the whole window costs this much activation, so a far move needs a strong
 # peak (a soft ghost note the model misses does not take a weak stray peak 70 ms away).
 MODEL_MOVE_COST = 0.1

@@ -123,6 +123,7 @@ def evaluate_command(
     from ..models import load_onset_model
     from ..transcribe import transcribe_samples
     from ..transcribe.evaluate import WINDOWS_S, Evaluation, annotation_onsets, find_tracks
+    from ..transcribe.peaks import map_transcription
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}", 2)
     st = state(ctx)
@@ -152,7 +153,7 @@ def evaluate_command(
             est = transcribe_samples(samples, rate, loaded, thresholds=thresholds)
             options = scheme.Options()
             result.add_track(audio.stem, map_onset_rows(scheme, ref, options),
-                             map_onset_rows(scheme, est, options))
+                             map_transcription(scheme, est, options))
             if progress:
                 progress("evaluating", k, len(tracks))
     summary = result.summary()

@@ -126,8 +126,8 @@ def list_performances(folder: Path, manager, *, split: str = "train", n: int | N
             and (meter is None or r.get("meter") == meter)
             and (max_seconds is None or r.get("duration_s", 0.0) <= max_seconds)]
     rows.sort(key=lambda r: r["id"])
-    if n is not None:
-        rows = rows[::max(1, len(rows) // n)][:n]
+    if n is not None and n < len(rows):     # every (len/n)-th row, over the whole split
+        rows = [rows[i * len(rows) // n] for i in range(n)]
     return rows
 
 

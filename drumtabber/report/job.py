@@ -200,6 +200,7 @@ class Job:
         from ..onset_table import read_table
         from ..transcribe import transcribe_recording
         from ..transcribe.evaluate import Evaluation
+        from ..transcribe.peaks import map_transcription
         folder = self.out / "transcriptions"
         paths = [folder / f"{audio.stem}.{x}" for x in ("csv", "txt", "toml")]
         digest = content_key(file_sha256(audio), str(self.transcriber.path),
@@ -215,8 +216,8 @@ class Job:
         found["articulation"] = ""
         scheme = self.manager.get("class_map", "adtof")
         e = Evaluation(scheme.classes(), (0.05,))
-        e.add_track(name, map_onset_rows(scheme, truth, None), map_onset_rows(scheme, found,
-                                                                               None))
+        e.add_track(name, map_onset_rows(scheme, truth, None),
+                    map_transcription(scheme, found, None))
         s = e.summary()["50ms"]
         report.scores = {"sum": round(s["sum"]["f"], 3), "mean": round(s["mean"]["f"], 3),
                          **{c: round(v["f"], 3) for c, v in s["classes"].items()}}

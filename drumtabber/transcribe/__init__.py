@@ -64,8 +64,8 @@ def transcribe_recording(audio: Path, model, manager, *, out_dir: Path, formats=
     result = Transcription(audio, onsets)
     table = onsets
     if scheme is not None:
-        from ..classes import map_onset_rows
-        table = map_onset_rows(scheme, onsets, scheme.Options())
+        from .peaks import map_transcription
+        table = map_transcription(scheme, onsets, scheme.Options())
     written = {}
     notation = {"midi", "musicxml", "tab"} & set(formats)
     if notation:

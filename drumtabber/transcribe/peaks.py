@@ -70,3 +70,27 @@ def activations_to_onsets(activations: np.ndarray, fps: float, classes: list[str
                          "velocity": int(np.clip(round(1 + 126 * h), 1, 127)),
                          "class": name, "confidence": float(h)})
     return onset_table(rows)
+
+
+def map_transcription(class_map, onsets, options=None):
+    """A transcription's onsets in the classes of ``class_map``
+    (:func:`drumtabber.classes.map_onset_rows`), where classes of the model that one class
+    merges (cymbal and ride in CY+RD, hi-hat and pedal in HH) are one stroke when they fire
+    together: of onsets of one class closer than ``MIN_DISTANCE_S`` (what peak picking keeps
+    apart within a class) the most confident stays."""
+    from ..classes import map_onset_rows
+    table = map_onset_rows(class_map, onsets, options)
+    if table.empty:
+        return table
+    keep = []
+    for _, group in table.groupby("class", sort=False):
+        group = group.sort_values("time", kind="stable")
+        times, conf = group["time"].to_numpy(), group["confidence"].to_numpy()
+        best = 0                      # the stroke of the run so far: its most confident onset
+        for k in range(1, len(group) + 1):
+            if k == len(group) or times[k] - times[k - 1] >= MIN_DISTANCE_S:
+                keep.append(group.index[best])
+                best = k
+            elif conf[k] > conf[best]:
+                best = k
+    return onset_table(table.loc[sorted(keep)])

@@ -58,7 +58,7 @@ h2-bja-pacific,h2-forzee-stereo-drumkit,h2-black-pearl,h2-millo-drums,h2-millo-m
 HELD_OUT_KITS := h2-colomboacousticdrumkit,h2-millo-multilayered3
 transcriber: setup
 	$(VENV)/bin/drumtabber-data train ../shared/data/groove-midi --out plugins/models/drum-transcriber \
-		--backend keras-crnn --kits $(TRAIN_KITS) --kits-per-file 2 --files 300 --max-seconds 20 \
-		--chain realistic --jobs 2 -o epochs=10 -o patience=3 -o class_weighting=sqrt --force
+		--backend keras-crnn --kits $(TRAIN_KITS) --kits-per-file 2 --files 450 --max-seconds 20 \
+		--chain realistic --jobs 2 -o epochs=16 -o patience=3 -o class_weighting=sqrt --force
 	$(VENV)/bin/drumtabber-data tune-thresholds ../shared/data/groove-midi \
 		--model plugins/models/drum-transcriber --kits $(HELD_OUT_KITS) --files 30 --max-seconds 30 --chain realistic

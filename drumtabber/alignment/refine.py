@@ -46,6 +46,11 @@ BAND_PEAK_SHARE = 0.15
 # is often below 0.05, and the move cost keeps weak far peaks from pulling labels.
 MODEL_PEAK_MIN = 0.02
 MODEL_WINDOW_S = 0.150
+# A label on a model peak counts as on its stroke (for the share of labels matched that
+# rejects a wrong alignment) when the peak is at least this high: weak peaks may place a
+# label but are no evidence that the tab fits (a tab at twice its tempo finds weak peaks
+# between the strokes).
+MODEL_STROKE_MIN = 0.05
 # A move across the whole window costs this much activation, so a far move needs a strong
 # peak (a soft ghost note the model misses does not take a weak stray peak 70 ms away).
 MODEL_MOVE_COST = 0.1
@@ -181,10 +186,11 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
                 if env[peak] >= level[family] and env[peak] > 0:     # a rise, not silence
                     refined[k] = attack_start(env, band_times, peak)
                     own[k] = True
-    by_model = np.zeros(len(labels), dtype=bool)
+    heights = np.zeros(len(labels))
     if model is not None:
-        by_model = place_by_model(refined, shifted, model)
-        own |= by_model
+        heights = place_by_model(refined, shifted, model)
+        own |= heights > 0
+    by_model = heights > 0
     if len(onsets):
         onsets = np.sort(onsets)
         i = np.clip(np.searchsorted(onsets, shifted), 1, max(1, len(onsets) - 1))
@@ -213,7 +219,7 @@ def refine_labels(label_times, tempo_map, activation: np.ndarray, *,
     near = nearest_distances(refined, onsets)
     # a label is on the audio when an onset is close, or when the model found its stroke
     # close to where the per-beat correction put it
-    on_stroke = by_model & (np.abs(refined - shifted) <= 0.020)
+    on_stroke = (heights >= MODEL_STROKE_MIN) & (np.abs(refined - shifted) <= 0.020)
     matched = float(np.mean((near <= 0.020) | on_stroke)) if len(labels) else 0.0
     labelled = np.unique(which)
     median_offset = float(np.median(np.abs(beat_offsets[labelled]))) if len(labelled) else 0.0
@@ -270,10 +276,11 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray,
     two strokes of a flam or a drag land on two peaks, not both on the louder one).  The
     alignment maximises the summed peak heights, each weighed down by its distance to the
     label (half at the window's edge) less ``MODEL_MOVE_COST`` per window of distance.
-    ``refined`` is changed in place; returns which labels moved.
+    ``refined`` is changed in place; returns the height of each label's peak (0: not
+    placed).
     """
     classes, activations, fps = np.asarray(model.classes), model.activations, model.fps
-    placed = np.zeros(len(shifted), dtype=bool)
+    placed = np.zeros(len(shifted))
     for c in np.unique(classes[classes >= 0]):
         ks = np.flatnonzero(classes == c)
         ks = ks[np.argsort(shifted[ks], kind="stable")]
@@ -286,10 +293,10 @@ def place_by_model(refined: np.ndarray, shifted: np.ndarray,
             lo = labels[piece.start - 1:piece.start + 1].mean() if piece.start else -np.inf
             hi = labels[piece.stop - 1:piece.stop + 1].mean() if piece.stop < len(labels) else np.inf
             mine = (times > lo) & (times <= hi)
-            for g, t in _match_in_order(labels[piece], times[mine], heights[mine]):
+            for g, t, h in _match_in_order(labels[piece], times[mine], heights[mine]):
                 members = ks[group == piece.start + g]
                 refined[members] = t
-                placed[members] = True
+                placed[members] = h
     return placed
 
 
@@ -320,7 +327,7 @@ def _pieces(label_times: np.ndarray) -> list[slice]:
 
 def _match_in_order(labels: np.ndarray, times: np.ndarray, heights: np.ndarray):
     """The order-keeping matching of :func:`place_by_model` for one run of sorted labels:
-    yields (label index, peak time) pairs."""
+    yields (label index, peak time, peak height)."""
     # best[j]: best total with the labels so far and the first j peaks; one row per label of
     # where each cell came from (0 label unmatched, 1 peak unused, 2 matched).
     best = np.zeros(len(times) + 1)
@@ -340,7 +347,7 @@ def _match_in_order(labels: np.ndarray, times: np.ndarray, heights: np.ndarray):
         while j > 0 and moves[row, j] == 1:
             j -= 1
         if moves[row, j] == 2:
-            yield row, times[j - 1]
+            yield row, times[j - 1], heights[j - 1]
             j -= 1
 
 

@@ -111,6 +111,28 @@ def train_onsets_command(
 app.command("train", help="The same as train-onsets.")(train_onsets_command)
 
 
+@app.command("ensemble")
+def ensemble_command(
+        ctx: typer.Context,
+        models: List[str] = typer.Argument(..., help="Model folders (or shipped model names) "
+                                           "of one backend, feature settings and class "
+                                           "scheme."),
+        out: Path = typer.Option(..., "--out", help="Model folder to write."),
+        force: bool = typer.Option(False, "--force", help="Replace a model already in --out."),
+):
+    """Join onset models into one whose activations are the mean of theirs (an ensemble:
+    steadier than any one network).  Tune its thresholds next (`tune-thresholds`)."""
+    from ..models import META, ensemble, load_onset_model
+    st = state(ctx)
+    if len(models) < 2:
+        fail("an ensemble needs two models or more", 2)
+    if (out / META).exists() and not force:
+        fail(f"{out} already holds a model (use --force to replace it)")
+    loaded = [load_onset_model(m, st.manager) for m in models]   # errors name the file
+    ensemble(loaded, out, {"command": _command_line()})
+    typer.echo(f"wrote {out} (an ensemble of {len(loaded)}; tune its thresholds next)", err=True)
+
+
 @app.command("tune-thresholds")
 def tune_thresholds_command(
         ctx: typer.Context,

@@ -2,8 +2,10 @@
 
 A model is a folder: ``model.json`` (the backend's name, the feature settings, the class
 scheme as TOML text, how it was trained) and the backend's weights file (``weights`` plus the
-backend's suffix).  The core knows no network: it asks the backend named in ``model.json``
-(a plugin component of kind ``model_backend``) to load and run it.
+backend's suffix), or several (an ensemble: networks of one backend, features and scheme
+whose activations are averaged; ``weights`` is then a list).  The core knows no network: it
+asks the backend named in ``model.json`` (a plugin component of kind ``model_backend``) to
+load and run it.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def scheme_from_text(text: str, where: str):
 @dataclass
 class OnsetModel:
     backend: object
-    network: object
+    network: object                                # or a list of networks: an ensemble
     features: FeatureConfig
     scheme: str                                    # class scheme, TOML text
     info: dict = field(default_factory=dict)       # training facts
@@ -61,9 +63,17 @@ class OnsetModel:
     def feature_activations(self, features: np.ndarray) -> np.ndarray:
         """Onset activation per class of features computed with ``self.features``."""
         # in blocks of frames (memory bounded on long recordings), each with context
-        return frames_in_blocks(lambda block: self.backend.predict(self.network, block),
-                                features, hop=1, margin=MODEL_CONTEXT_FRAMES,
+        return frames_in_blocks(self.predict, features, hop=1, margin=MODEL_CONTEXT_FRAMES,
                                 n_frames=len(features))
+
+    @property
+    def networks(self) -> list:
+        return list(self.network) if isinstance(self.network, (list, tuple)) else [self.network]
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """The network's activations of a block of features; an ensemble's mean."""
+        outs = [np.asarray(self.backend.predict(n, features)) for n in self.networks]
+        return outs[0] if len(outs) == 1 else np.mean(outs, axis=0)
 
     def placement(self, samples: np.ndarray, sample_rate: int, instruments) -> ModelActivations:
         """The ``model`` argument of :func:`drumtabber.alignment.refine.refine_labels` for
@@ -80,12 +90,18 @@ class OnsetModel:
         """Write the model folder (a new folder, or one holding an earlier model)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        weights = folder / f"weights{self.backend.suffix}"
-        partial = folder / f".weights.{os.getpid()}.partial{self.backend.suffix}"
-        self.backend.save(self.network, partial)
-        os.replace(partial, weights)
+        names = ([f"weights{self.backend.suffix}"] if len(self.networks) == 1 else
+                 [f"weights-{k}{self.backend.suffix}" for k in range(len(self.networks))])
+        for name, network in zip(names, self.networks):
+            partial = folder / f".{name}.{os.getpid()}.partial{self.backend.suffix}"
+            self.backend.save(network, partial)
+            os.replace(partial, folder / name)
+        for stale in folder.glob(f"weights*{self.backend.suffix}"):   # an earlier model's
+            if stale.name not in names:
+                stale.unlink()
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "backend": self.backend.name,
-                "weights": weights.name, "features": asdict(self.features),
+                "weights": names[0] if len(names) == 1 else names,
+                "features": asdict(self.features),
                 "scheme": self.scheme, "classes": self.classes, "info": self.info}
         (folder / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return folder
@@ -115,17 +131,21 @@ def load_onset_model(path, manager) -> OnsetModel:
     try:
         features = FeatureConfig(**meta["features"])
         backend = manager.get("model_backend", meta["backend"])
-        if not isinstance(meta["scheme"], str) or not isinstance(meta["weights"], str):
-            raise TypeError("'scheme' and 'weights' (text expected)")
-        weights = meta_path.parent / meta["weights"]
+        names = meta["weights"] if isinstance(meta["weights"], list) else [meta["weights"]]
+        if (not isinstance(meta["scheme"], str) or not names
+                or not all(isinstance(n, str) for n in names)):
+            raise TypeError("'scheme' and 'weights' (text or a list of file names expected)")
+        weights = [meta_path.parent / n for n in names]
     except (KeyError, TypeError) as exc:
         raise DrumtabberError(f"model description lacks or mistypes {exc}", path=meta_path) from None
     except ConfigError as exc:
         raise DrumtabberError(f"the model's feature settings: {exc}", path=meta_path) from None
-    if not weights.is_file():
-        raise DrumtabberError(f"the model's weights file {weights.name} is missing", path=weights)
-    model = OnsetModel(backend, backend.load(weights), features, meta["scheme"],
-                       meta.get("info", {}), meta_path.parent)
+    for w in weights:
+        if not w.is_file():
+            raise DrumtabberError(f"the model's weights file {w.name} is missing", path=w)
+    networks = [backend.load(w) for w in weights]
+    model = OnsetModel(backend, networks[0] if len(networks) == 1 else networks, features,
+                       meta["scheme"], meta.get("info", {}), meta_path.parent)
     if meta.get("classes", model.classes) != model.classes:
         raise DrumtabberError(f"the listed classes {meta['classes']} are not the scheme's "
                               f"{model.classes}", path=meta_path)
@@ -138,7 +158,7 @@ def _check_shapes(model: OnsetModel, where: Path) -> None:
     silence = np.zeros(2 * model.features.n_fft, np.float32)
     n_bands = compute_features(silence, model.features).shape[1]
     try:
-        out = np.asarray(model.backend.predict(model.network, np.zeros((8, n_bands), np.float32)))
+        out = model.predict(np.zeros((8, n_bands), np.float32))
     except Exception as exc:           # the backend's own shape error
         raise DrumtabberError(f"the network does not take the model's {n_bands} feature bands: "
                               f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
@@ -146,3 +166,22 @@ def _check_shapes(model: OnsetModel, where: Path) -> None:
     if out.shape != (8, len(model.classes)):
         raise DrumtabberError(f"the network gives {out.shape[-1]} activations per frame; the "
                               f"class scheme has {len(model.classes)} classes", path=where)
+
+
+def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None) -> Path:
+    """One model of several (their networks' activations averaged), written to ``out``: they
+    must share backend, features and class scheme.  Thresholds are left to be tuned anew."""
+    first = models[0]
+    for m in models[1:]:
+        differs = [what for what, a, b in (("backend", m.backend.name, first.backend.name),
+                                           ("features", m.features, first.features),
+                                           ("class scheme", m.classes, first.classes)) if a != b]
+        if differs:
+            raise DrumtabberError(f"cannot join models with other {', '.join(differs)} "
+                                  f"than {first.path}", path=m.path)
+    members = [{"path": str(m.path), **{k: v for k, v in m.info.items()
+                                        if k not in ("thresholds", "threshold_tuning")}}
+               for m in models]
+    networks = [n for m in models for n in m.networks]
+    return OnsetModel(first.backend, networks, first.features, first.scheme,
+                      {**(info or {}), "ensemble_of": members}, out).save(out)

@@ -49,9 +49,9 @@ BUNDLED = ShippedModel("bundled", "drum onset model (Keras CNN, 7 classes) train
                        Path(__file__).resolve().parent / "models" / "drum-onsets")
 
 
-TRANSCRIBER = ShippedModel("transcriber", "drum transcription model (Keras CRNN, 7 classes) "
-                           "trained on Groove MIDI renders with eleven soundfont and sample "
-                           "kits through the realistic chain",
+TRANSCRIBER = ShippedModel("transcriber", "drum transcription model (an ensemble of two Keras "
+                           "CRNNs, 7 classes) trained on Groove MIDI renders with eleven "
+                           "soundfont and sample kits through the realistic chain",
                            Path(__file__).resolve().parent / "models" / "drum-transcriber")
 
 

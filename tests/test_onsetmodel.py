@@ -392,6 +392,7 @@ def test_an_ensemble_averages_its_members_and_reads_back(bundled, manager, tmp_p
                           backend.Options(filters=4, dense=8))
     OnsetModel(backend, small, bundled.features, bundled.scheme, {"note": "small"}).save(
         tmp_path / "small")
+    (tmp_path / "small" / "history.png").write_bytes(b"\x89PNG curve")
     code, _, err = run_cli("ensemble", "bundled", tmp_path / "small", "--out", tmp_path / "both")
     assert code == 0, err
     both = load_onset_model(tmp_path / "both", manager)
@@ -405,6 +406,8 @@ def test_an_ensemble_averages_its_members_and_reads_back(bundled, manager, tmp_p
     assert [m["path"] for m in meta["info"]["ensemble_of"]] == [
         str(bundled_model_path()), str(tmp_path / "small")]
     assert "thresholds" not in meta["info"]
+    # each member's loss curve comes along (the bundled model has none)
+    assert [p.name for p in (tmp_path / "both").glob("history*")] == ["history-1.png"]
     # a second ensemble over the first folder leaves no stale weights behind
     code, _, err = run_cli("ensemble", "bundled", "bundled", "bundled", "--out",
                            tmp_path / "both", "--force")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -183,5 +184,10 @@ def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None) -> P
                                         if k not in ("thresholds", "threshold_tuning")}}
                for m in models]
     networks = [n for m in models for n in m.networks]
-    return OnsetModel(first.backend, networks, first.features, first.scheme,
-                      {**(info or {}), "ensemble_of": members}, out).save(out)
+    OnsetModel(first.backend, networks, first.features, first.scheme,
+               {**(info or {}), "ensemble_of": members}, out).save(out)
+    (out / "history.png").unlink(missing_ok=True)          # an earlier model's
+    for k, m in enumerate(models):                          # each member's loss curve
+        if m.path is not None and (m.path / "history.png").is_file():
+            shutil.copyfile(m.path / "history.png", out / f"history-{k}.png")
+    return out

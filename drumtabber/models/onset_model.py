@@ -172,7 +172,7 @@ def _check_shapes(model: OnsetModel, where: Path) -> None:
 def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None) -> Path:
     """One model of several (their networks' activations averaged), written to ``out``: they
     must share backend, features and class scheme.  Thresholds are left to be tuned anew."""
-    first = models[0]
+    first, out = models[0], Path(out)
     for m in models[1:]:
         differs = [what for what, a, b in (("backend", m.backend.name, first.backend.name),
                                            ("features", m.features, first.features),

@@ -188,3 +188,95 @@ def test_render_example_augments_notes_audio_and_features(tmp_path):
     assert a.features.shape == plain.features.shape
     assert 0.04 < np.mean((a.features == 0) & (plain.features != 0)) < 0.07   # 5 % dropped
     assert not np.allclose(a.onsets["time"].to_numpy(), plain.onsets["time"].to_numpy())
+
+
+def _closed_hihat_groove():
+    """The first Groove performance of drummer1 with at least 40 closed hi-hat strokes."""
+    from drumtabber.dataset.examples import read_performance
+    for midi in sorted((GROOVE / "drummer1").rglob("*.mid")):
+        parsed = read_performance(midi, MANAGER)
+        if sum(e.instrument.value == "hihat_closed" for e in parsed.score.events) >= 40:
+            return parsed
+    pytest.fail("no Groove performance of drummer1 with 40 closed hi-hat strokes")
+
+
+def _render_with_steps(parsed, steps: str, tmp_path, name: str, seed: int = 0):
+    from drumtabber.dataset.examples import render_performance
+    kit = MANAGER.get("kit", "h2-black-pearl")
+    if not kit.installed:
+        pytest.skip("h2-black-pearl (hydrogen-drumkits) not installed")
+    chain_file = tmp_path / f"{name}.toml"
+    chain_file.write_text(steps)
+    wav = tmp_path / f"{name}.wav"
+    onsets = render_performance(parsed, kit, wav, chain=load_chain(chain_file, MANAGER),
+                                seed=seed)
+    return soundfile.read(wav, dtype="float32")[0], onsets
+
+
+def test_open_hihat_plays_closed_strokes_open_in_stretches(tmp_path):
+    """`open-hihat` on a real Groove performance rendered with a sampled kit: closed strokes
+    in the opened stretches sound as the kit's open hi-hat (more ring above 5 kHz), every
+    other note stays as it was, in time, and the opened strokes come in few runs."""
+    parsed = _closed_hihat_groove()
+    gain = '[[step]]\naugmenter = "gain"\np = 0.0\n'    # an audio step that does nothing
+    plain, plain_onsets = _render_with_steps(parsed, gain, tmp_path, "plain")
+    all_open, opened = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "open-hihat"\n[step.options]\nshare = 1.0\n',
+        tmp_path, "open")
+    before, after = plain_onsets["instrument"].to_numpy(), opened["instrument"].to_numpy()
+    closed = before == "hihat_closed"
+    assert closed.sum() >= 40 and (after[closed] == "hihat_open").all()
+    assert (after[~closed] == before[~closed]).all()
+    assert (opened.loc[closed, "gm_note"] == 46).all()
+    np.testing.assert_allclose(opened["time"], plain_onsets["time"], atol=1e-6)
+
+    def ring(audio):     # energy above 5 kHz, 30-120 ms after each closed stroke
+        import scipy.signal
+        mono = audio.mean(axis=1) if audio.ndim > 1 else audio
+        high = scipy.signal.sosfilt(scipy.signal.butter(4, 5000, "hp", fs=44100, output="sos"),
+                                    mono)
+        spans = [high[int((t + 0.03) * 44100):int((t + 0.12) * 44100)]
+                 for t in plain_onsets["time"][closed]]
+        return float(np.mean([np.mean(s ** 2) for s in spans]))
+    assert ring(all_open) > 1.5 * ring(plain)
+
+    _, some = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "open-hihat"\n[step.options]\nshare = 0.5\n'
+        'min_s = 2.0\nmax_s = 4.0\n', tmp_path, "some", seed=3)
+    swapped = (some["instrument"].to_numpy() == "hihat_open") & closed
+    runs = int(np.sum(np.diff(swapped[closed].astype(int)) != 0)) + 1
+    assert 0 < swapped.sum() < closed.sum() and runs <= 2 * len(plain) / 44100 / 2.0 + 1
+    with pytest.raises(DrumtabberError, match="share"):
+        load_chain_text('[[step]]\naugmenter = "open-hihat"\n[step.options]\nshare = 1.5\n',
+                        tmp_path)
+
+
+def test_balance_scales_each_family_as_a_whole(tmp_path):
+    """`balance`: within a family every velocity moves by one factor (up to rounding and the
+    1-127 range), the factors lie in the options' range and differ between families."""
+    parsed = _closed_hihat_groove()
+    gain = '[[step]]\naugmenter = "gain"\np = 0.0\n'
+    _, plain = _render_with_steps(parsed, gain, tmp_path, "plain")
+    _, mixed = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "balance"\n[step.options]\nmin_factor = 0.4\n'
+        'max_factor = 1.0\n', tmp_path, "mixed", seed=5)
+    from drumtabber.score import Instrument
+    family = np.array([Instrument(v).family for v in plain["instrument"]])
+    ratio = mixed["velocity"].to_numpy() / plain["velocity"].to_numpy()
+    factors = {}
+    for f in set(family):
+        inside = (family == f) & (plain["velocity"].to_numpy() >= 20)
+        if inside.sum() >= 5:
+            factors[f] = np.median(ratio[inside])
+            assert np.abs(ratio[inside] - factors[f]).max() < 0.05, f
+    assert len(factors) >= 3 and len({round(v, 2) for v in factors.values()}) == len(factors)
+    assert all(0.38 <= v <= 1.02 for v in factors.values()), factors
+    with pytest.raises(DrumtabberError, match="min_factor"):
+        load_chain_text('[[step]]\naugmenter = "balance"\n[step.options]\nmin_factor = 2\n'
+                        'max_factor = 1\n', tmp_path)
+
+
+def load_chain_text(text: str, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return load_chain(path, MANAGER)

@@ -524,6 +524,23 @@ def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
     assert not (folder / ".training").exists()          # checkpoints go once the model is in
     loaded = load_onset_model(folder, MANAGER)
     assert loaded.classes == load_onset_model("bundled", MANAGER).classes
+    # fine-tuning goes on from the trained network: its first epoch starts where that ended
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "tuned", "--backend",
+                           "keras-crnn", "--kits", "h2-black-pearl", "--max-seconds", "6",
+                           "-o", "epochs=1", "-o", "segment_frames=100", "--init", folder)
+    assert code == 0, err
+    tuned = json.loads((tmp_path / "tuned" / "model.json").read_text())["info"]
+    assert tuned["init"] == {"path": str(folder), "command": meta["info"]["command"]}
+    history = meta["info"]["history"]["loss"]
+    assert tuned["history"]["loss"][0] < history[0]
+    assert load_onset_model(tmp_path / "tuned", MANAGER).network.count_params() == \
+        loaded.network.count_params()               # filters=4 from --init, not the default
+    for init, message in (("transcriber", "2 networks (an ensemble"),
+                          ("bundled", "backend keras-cnn (this run: keras-crnn)")):
+        code, _, err = run_cli("train", midi, "--out", tmp_path / "m3", "--backend",
+                               "keras-crnn", "--init", init)
+        assert code == 1 and message in err and "Traceback" not in err
+        assert not (tmp_path / "m3").exists()
     code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--backend", "keras-crnn",
                            "-o", "class_weighting=often")
     assert code == 2 and "keras-crnn.class_weighting" in err

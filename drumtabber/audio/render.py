@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..errors import DrumtabberError
@@ -84,7 +84,8 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
         Chooses the channel, bank/program and each instrument's key.
     played : onset table or None
         What to play (:func:`score_onsets`, changed by score augmenters): each row plays its
-        ``event`` at its ``time`` and ``velocity``; notes without a row are left out.  A note
+        ``event`` at its ``time`` and ``velocity`` (and, given an ``instrument`` column, on that
+        instrument: an open hi-hat for a closed one); notes without a row are left out.  A note
         moved off its score time goes to the tick nearest that time (within half a tick).
 
     Returns
@@ -132,8 +133,13 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
     if played is None:
         played = score_onsets(score, tempo_map)
     notes = []
-    for i, t, velocity in zip(played["event"], played["time"], played["velocity"]):
+    sounds = (played["instrument"] if "instrument" in played.columns
+              else [None] * len(played))
+    for i, t, velocity, sound in zip(played["event"], played["time"], played["velocity"],
+                                     sounds):
         e = events[int(i)]
+        if sound is not None and sound != e.instrument.value:    # a score augmenter's swap
+            e = replace(e, instrument=Instrument(sound))
         q = tempo_map.position_to_quarters(e.bar, e.beat)
         t_score = float(tempo_map.quarters_to_seconds(q))
         if t_score < 0:

@@ -51,6 +51,9 @@ def train_onsets_command(
         force: bool = typer.Option(False, "--force", help="Replace a model already in --out."),
         resume: bool = typer.Option(False, "--resume", help="Go on from the checkpoint an "
                                     "interrupted run left in --out (same command otherwise)."),
+        init: Optional[Path] = typer.Option(
+            None, "--init", help="Fine-tune: start from this trained model's network (one "
+            "network of --backend, same classes; its architecture replaces -o's)."),
 ):
     """Train a drum onset model (used by `align --refine --model` and `transcribe`) on MIDI
     performances rendered with sampled kits: exact labels, several kits, random levels.  A
@@ -91,6 +94,8 @@ def train_onsets_command(
         load_chain(chain, st.manager)        # a broken chain is named before any render
     if not midi_dir.is_dir():
         fail(f"not a folder: {midi_dir}")
+    from ..models import load_onset_model
+    start = None if init is None else load_onset_model(init, st.manager)
     paths = [r["midi_path"] for r in list_performances(midi_dir, st.manager, split="train",
                                                           n=files or None)]
     if not paths:
@@ -104,7 +109,7 @@ def train_onsets_command(
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      log=lambda m: typer.echo(m, err=True))
+                      init=start, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 
 

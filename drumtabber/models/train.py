@@ -57,7 +57,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
                       backend, options, scheme: str = "onsets", max_seconds: float = 40.0,
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
                       chain: str = "", copies: int = 1, kits_per_file: int = 0,
-                      resume: bool = False,
+                      resume: bool = False, init=None,
                       log=print) -> Path:
     """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
     each file; ``copies`` times, each through the augmentation
@@ -65,9 +65,13 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     examples and write the model folder ``out`` (created here; removed again when nothing
     could be rendered).  ``scheme`` names a class map read from TOML text (its ``text`` goes
     into the model folder).  Training checkpoints go to ``out/.training`` after every epoch
-    (removed once the model is written); ``resume`` goes on from the one there."""
+    (removed once the model is written); ``resume`` goes on from the one there.  ``init``, a
+    trained model (:class:`OnsetModel` of one network, this backend, scheme and features),
+    is the network to go on training (fine-tuning: its architecture, not ``options``')."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
+    if init is not None:
+        check_init(init, backend, class_map.classes(), FeatureConfig(**MODEL_FEATURES))
     if not getattr(class_map, "text", ""):
         raise DrumtabberError(f"class map {scheme!r} has no TOML text to store with the model: "
                               "use a scheme from a TOML file")
@@ -105,7 +109,8 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
         if created:
             out.rmdir()
         raise DrumtabberError("no example could be rendered")
-    network = backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options)
+    network = (init.network if init is not None else
+               backend.build(examples[0][0].shape[1], examples[0][1].shape[1], options))
     work_dir = out / WORK_DIR
     if "work_dir" in inspect.signature(backend.train).parameters:
         history = backend.train(network, examples, options, log=log, work_dir=work_dir,
@@ -116,12 +121,28 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
              "max_seconds": max_seconds, "examples": len(examples),
              "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
              "frames": int(sum(len(f) for f, _ in examples)),
-             "options": {k: getattr(options, k) for k in vars(options)}, "history": history}
+             "options": {k: getattr(options, k) for k in vars(options)}, "history": history,
+             **({"init": {"path": str(init.path), **{k: init.info.get(k) for k in
+                                                       ("command", "init") if k in init.info}}}
+                if init is not None else {})}
     OnsetModel(backend, network, FeatureConfig(**MODEL_FEATURES), class_map.text, facts,
                out).save(out)
     plot_history(history, out / "history.png", title=f"{backend.name}: {out.name}")
     shutil.rmtree(work_dir, ignore_errors=True)
     return out
+
+
+def check_init(init, backend, classes: list[str], features) -> None:
+    """A model to fine-tune must be one network of ``backend`` with these classes and
+    features (a DrumtabberError naming its folder says what differs)."""
+    differs = [f"{what} {a} (this run: {b})" for what, a, b in (
+        ("backend", init.backend.name, backend.name), ("classes", init.classes, classes),
+        ("features", init.features, features)) if a != b]
+    if len(init.networks) != 1:
+        differs.append(f"{len(init.networks)} networks (an ensemble: give one member's folder)")
+    if differs:
+        raise DrumtabberError("cannot go on training this model: it has " + "; ".join(differs),
+                              path=init.path)
 
 
 def plot_history(history: dict, path: Path, *, title: str = "") -> Path | None:
@@ -147,5 +168,5 @@ def plot_history(history: dict, path: Path, *, title: str = "") -> Path | None:
     return path
 
 
-__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "plot_history",
-           "train_onset_model"]
+__all__ = ["GAIN_RANGE", "META", "MODEL_FEATURES", "RenderJob", "check_init",
+           "plot_history", "train_onset_model"]

@@ -4,7 +4,8 @@
 - ``sound``: level and timbre on audiomentations, reverb, MP3, background noise or a
   rendered band (labels unchanged);
 - ``spectral``: frequency mask, bin dropout, spectral noise (on the features);
-- ``score``: humanising (timing and velocity of the notes, before rendering);
+- ``score``: before rendering: humanising (timing and velocity of the notes), the balance of
+  the kit's families, stretches played on an open hi-hat;
 - ``chains/*.toml``: the shipped chains (``seed``, ``realistic``).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 
-from .score import Humanize
+from .score import Balance, Humanize, OpenHihat
 from .sound import augmenters as sound_augmenters
 from .spectral import BinDropout, FrequencyMask, SpectralNoise
 from .timing import TimeStretch, Trim, WrapShift
@@ -29,7 +30,7 @@ CHAINS = Path(__file__).parent / "chains"
 @hookimpl
 def register_augmenters(register):
     for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
-                      BinDropout(), SpectralNoise(), Humanize()]:
+                      BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat()]:
         register(augmenter)
 
 

@@ -10,9 +10,20 @@ import numpy as np
 
 from drumtabber.errors import ConfigError
 from drumtabber.onset_table import onset_table
+from drumtabber.score import Instrument
 
 # a jitter is a normal deviate clipped at this many standard deviations
 CLIP_SD = 3.0
+
+
+def check_numbers(options, names, low: float = 0.0, high: float = math.inf) -> None:
+    """Each named option a finite number within [low, high], else a ConfigError naming it."""
+    for name in names:
+        value = getattr(options, name)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and low <= value <= high):
+            span = f"from {low:g} to {high:g}" if math.isfinite(high) else f"{low:g} or more"
+            raise ConfigError(f"{name}: expected a finite number {span}, found {value!r}")
 
 
 @dataclass
@@ -21,11 +32,7 @@ class HumanizeOptions:
     velocity: float = 8.0            # ... and of its velocity
 
     def __post_init__(self):
-        for name in ("timing_ms", "velocity"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ConfigError(f"{name}: expected a finite number, 0 or more, found "
-                                  f"{value!r}")
+        check_numbers(self, ("timing_ms", "velocity"))
 
 
 class Humanize:
@@ -48,4 +55,75 @@ class Humanize:
             jitter = np.clip(rng.standard_normal(n), -CLIP_SD, CLIP_SD)
             played["velocity"] = np.clip(np.round(played["velocity"].to_numpy()
                                                   + jitter * options.velocity), 1, 127)
+        return data, onset_table(played)
+
+
+@dataclass
+class BalanceOptions:
+    min_factor: float = 0.5          # each family's velocities scaled by a factor drawn
+    max_factor: float = 1.25         # log-uniformly from this range
+
+    def __post_init__(self):
+        check_numbers(self, ("min_factor", "max_factor"), 0.01, 10.0)
+        if self.min_factor > self.max_factor:
+            raise ConfigError(f"min_factor ({self.min_factor}) is above max_factor "
+                              f"({self.max_factor})")
+
+
+class Balance:
+    """The kit's balance of one mix: every family (kick, snare, toms, hi-hat, cymbals, ride,
+    percussion) louder or softer as a whole, as microphones and mixes place them (a quiet
+    hi-hat under a loud room, a loud ride); velocity kept within 1-127."""
+
+    name = "balance"
+    stage = "score"
+    description = "each drum family louder or softer as a whole before rendering (score)"
+    Options = BalanceOptions
+
+    def apply(self, data, rate, onsets, rng, options):
+        played = onsets.copy()
+        families = np.array([Instrument(v).family for v in played["instrument"]])
+        low, high = math.log(options.min_factor), math.log(options.max_factor)
+        factor = np.ones(len(played))
+        for family in sorted(set(families)):
+            factor[families == family] = math.exp(rng.uniform(low, high))
+        played["velocity"] = np.clip(np.round(played["velocity"].to_numpy() * factor), 1, 127)
+        return data, onset_table(played)
+
+
+@dataclass
+class OpenHihatOptions:
+    share: float = 0.3               # chance that a stretch of the song is played open
+    min_s: float = 2.0               # stretches last from min_s to max_s seconds
+    max_s: float = 8.0
+
+    def __post_init__(self):
+        check_numbers(self, ("share",), 0.0, 1.0)
+        check_numbers(self, ("min_s", "max_s"), 0.1, 600.0)
+        if self.min_s > self.max_s:
+            raise ConfigError(f"min_s ({self.min_s}) is above max_s ({self.max_s})")
+
+
+class OpenHihat:
+    """Stretches of the song with the hi-hat played open: closed strokes there become open
+    ones, as drummers ride a loose, open hi-hat in rock and punk (labels keep the stroke;
+    the render plays the open sound, cut by the next closed or pedal stroke)."""
+
+    name = "open-hihat"
+    stage = "score"
+    description = "closed hi-hat strokes opened in random stretches of the song (score)"
+    Options = OpenHihatOptions
+
+    def apply(self, data, rate, onsets, rng, options):
+        played = onsets.copy()
+        times = played["time"].to_numpy()
+        end = float(times.max()) if len(times) else 0.0
+        edges = [0.0]
+        while edges[-1] <= end:
+            edges.append(edges[-1] + rng.uniform(options.min_s, options.max_s))
+        opened = rng.random(len(edges) - 1) < options.share
+        stretch = np.searchsorted(edges, times, side="right") - 1
+        swap = (played["instrument"].to_numpy() == Instrument.HIHAT_CLOSED.value) & opened[stretch]
+        played.loc[swap, "instrument"] = Instrument.HIHAT_OPEN.value
+        played.loc[swap, "gm_note"] = Instrument.HIHAT_OPEN.gm_note
         return data, onset_table(played)

@@ -55,6 +55,23 @@ def test_the_seed_preset_and_a_chain_file(tmp_path):
         load_chain("no-such-chain", MANAGER)
 
 
+def test_a_chain_extends_another(tmp_path):
+    realistic = [s.augmenter.name for s in load_chain("realistic", MANAGER).steps]
+    training = load_chain("training", MANAGER)
+    assert [s.augmenter.name for s in training.steps] == [*realistic, "balance", "open-hihat"]
+    assert training.steps[-1].options.share == 0.4
+    (tmp_path / "base.toml").write_text('[[step]]\naugmenter = "gain"\n')
+    (tmp_path / "top.toml").write_text('extends = "base.toml"\n[[step]]\naugmenter = "polarity"\n')
+    assert [s.augmenter.name for s in load_chain(tmp_path / "top.toml", MANAGER).steps] == [
+        "gain", "polarity"]
+    (tmp_path / "loop.toml").write_text('\nextends = "loop.toml"\n')
+    with pytest.raises(DrumtabberError, match=r"loop.toml:2:1: DT401 error: extends: .*extends itself"):
+        load_chain(tmp_path / "loop.toml", MANAGER)
+    text = 'name = "x"\nextends = "nope"\n'
+    chain, findings = parse_chain(text, MANAGER, path=tmp_path / "x.toml")
+    assert chain is None and findings[0].line == 2 and "unknown chain 'nope'" in findings[0].message
+
+
 def test_one_seed_gives_one_output():
     chain = load_chain("seed", MANAGER)
     rng = np.random.default_rng(0)

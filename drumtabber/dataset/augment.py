@@ -11,6 +11,8 @@ A chain is TOML::
     [step.options]             # the augmenter's options (optional)
     max_fraction = 1.0
 
+``extends = "realistic"`` (a chain name or file) puts that chain's steps before the file's own.
+
 Plugins ship named chains (``register_chains``; the built-in ``seed`` is the seed project's
 table, ``realistic`` makes rendered kits sound recorded); any other chain is a file.  Each
 augmenter works at one stage of the flow (``components.AUGMENT_STAGES``): the notes before
@@ -28,7 +30,7 @@ from ..errors import ConfigError, DrumtabberError, UnknownComponentError
 from ..findings import Finding, has_errors
 from ..textio import key_line, parse_toml, read_input_file
 
-_TOP_KEYS = {"name", "description", "step"}
+_TOP_KEYS = {"name", "description", "extends", "step"}
 _STEP_KEYS = {"augmenter", "p", "options"}
 
 
@@ -48,8 +50,9 @@ class Chain:
     source: str = ""
 
 
-def parse_chain(text: str, manager, *, path) -> tuple[Chain | None, list[Finding]]:
-    """A chain from TOML text, and DT401 findings (file and line) about it."""
+def parse_chain(text: str, manager, *, path, within=()) -> tuple[Chain | None, list[Finding]]:
+    """A chain from TOML text, and DT401 findings (file and line) about it; ``within`` are
+    the chains that extend this one (a cycle is an error)."""
     where = str(path)
     lines = text.splitlines()
     findings: list[Finding] = []
@@ -69,6 +72,14 @@ def parse_chain(text: str, manager, *, path) -> tuple[Chain | None, list[Finding
     headers = [no for no, t in enumerate(lines, 1) if t.strip().startswith("[[step]]")]
     chain = Chain(str(data.get("name", Path(where).stem)), str(data.get("description", "")),
                   source=where)
+    if "extends" in data:
+        base = str(data["extends"])
+        if base.lower().endswith(".toml") and isinstance(path, Path):
+            base = str(path.parent / base)          # a file beside this one
+        try:
+            chain.steps.extend(load_chain(base, manager, within=within).steps)
+        except DrumtabberError as exc:
+            add(key_line(lines, "extends"), f"extends: {exc.message}")
     for k, step in enumerate(steps):
         line = headers[k] if k < len(headers) else 1
         for key in sorted(set(step) - _STEP_KEYS):
@@ -98,10 +109,15 @@ def parse_chain(text: str, manager, *, path) -> tuple[Chain | None, list[Finding
     return (None if has_errors(findings) else chain), findings
 
 
-def load_chain(name, manager) -> Chain:
+def load_chain(name, manager, *, within=()) -> Chain:
     """A chain by the name of a chain a plugin ships, or from a TOML file; a broken chain
-    raises DrumtabberError with its findings."""
-    if str(name) in manager.registry("chain").names():
+    raises DrumtabberError with its findings.  ``within``: the chains extending this one."""
+    named = str(name) in manager.registry("chain").names()
+    key = str(name) if named else str(Path(name).resolve())
+    if key in within:
+        raise ConfigError(f"chain {str(name)!r} extends itself")
+    within = (*within, key)
+    if named:
         preset = manager.get("chain", str(name))
         text, findings, where = preset.text, [], f"chain {preset.name!r}"
     else:
@@ -112,7 +128,7 @@ def load_chain(name, manager) -> Chain:
                                         f"or one of: {valid}")
         text, findings = read_input_file(path, what="chain file")
         where = path
-    chain, more = (parse_chain(text, manager, path=where) if text is not None
+    chain, more = (parse_chain(text, manager, path=where, within=within) if text is not None
                    else (None, []))
     if chain is None:
         raise DrumtabberError("; ".join(f.format() for f in findings + more))

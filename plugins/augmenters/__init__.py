@@ -6,7 +6,7 @@
 - ``spectral``: frequency mask, bin dropout, spectral noise (on the features);
 - ``score``: before rendering: humanising (timing and velocity of the notes), the balance of
   the kit's families, stretches played on an open hi-hat;
-- ``chains/*.toml``: the shipped chains (``seed``, ``realistic``).
+- ``chains/*.toml``: the shipped chains (``seed``, ``realistic``, ``training``).
 """
 from __future__ import annotations
 

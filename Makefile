@@ -52,16 +52,21 @@ onset-model: setup
 
 # Retrain the shipped transcription model (docs/models.md): two CRNNs (seeds 0 and 1) on
 # Groove's train split rendered with eleven kits (two held out: the thresholds are tuned on
-# them), joined into an ensemble; about 50 minutes each on two cores.
+# them), about 50 minutes each on two cores; seed 0 then fine-tuned for 6 epochs on new
+# renders through the `training` chain (about 20 minutes); the two joined into an ensemble.
 SOUNDFONT_TRAIN_KITS := fluid-gm,timgm6mb,musescore-lite,avl-black-pearl,avl-red-zeppelin
 SAMPLE_TRAIN_KITS := h2-audiophob,h2-bja-pacific,h2-forzee-stereo-drumkit,h2-black-pearl,h2-millo-drums,h2-millo-multilayered2
 TRAIN_KITS := $(SOUNDFONT_TRAIN_KITS),$(SAMPLE_TRAIN_KITS)
 HELD_OUT_KITS := h2-colomboacousticdrumkit,h2-millo-multilayered3
-TRANSCRIBER_MEMBERS := build/transcriber/seed0 build/transcriber/seed1
+TRAIN_DATA := --backend keras-crnn --kits $(TRAIN_KITS) --kits-per-file 2 --files 450 \
+	--max-seconds 20 --jobs 2 -o patience=3 -o class_weighting=sqrt --force
+TRANSCRIBER_MEMBERS := build/transcriber/tuned0 build/transcriber/seed1
 build/transcriber/seed%: | setup
 	$(VENV)/bin/drumtabber-data train ../shared/data/groove-midi --out $@ --seed $* \
-		--backend keras-crnn --kits $(TRAIN_KITS) --kits-per-file 2 --files 450 --max-seconds 20 \
-		--chain realistic --jobs 2 -o epochs=16 -o patience=3 -o class_weighting=sqrt --force
+		$(TRAIN_DATA) --chain realistic -o epochs=16
+build/transcriber/tuned%: build/transcriber/seed%
+	$(VENV)/bin/drumtabber-data train ../shared/data/groove-midi --out $@ --seed 1$* \
+		--init $< $(TRAIN_DATA) --chain training -o epochs=6 -o learning_rate=0.0003
 transcriber: setup $(TRANSCRIBER_MEMBERS)
 	$(VENV)/bin/drumtabber-data ensemble $(TRANSCRIBER_MEMBERS) --out plugins/models/drum-transcriber --force
 	$(VENV)/bin/drumtabber-data tune-thresholds ../shared/data/groove-midi \

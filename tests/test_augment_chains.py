@@ -13,6 +13,7 @@ from drumtabber.alignment import load_song
 from drumtabber.dataset.augment import apply_chain, load_chain, parse_chain
 from drumtabber.errors import DrumtabberError, UnknownComponentError
 from drumtabber.plugin_manager import PluginManager
+from drumtabber.score import Instrument
 
 from conftest import ROOT
 
@@ -277,7 +278,6 @@ def test_balance_scales_each_family_as_a_whole(tmp_path):
     _, mixed = _render_with_steps(
         parsed, gain + '[[step]]\naugmenter = "balance"\n[step.options]\nmin_factor = 0.4\n'
         'max_factor = 1.0\n', tmp_path, "mixed", seed=5)
-    from drumtabber.score import Instrument
     family = np.array([Instrument(v).family for v in plain["instrument"]])
     ratio = mixed["velocity"].to_numpy() / plain["velocity"].to_numpy()
     factors = {}
@@ -297,3 +297,36 @@ def load_chain_text(text: str, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     return load_chain(path, MANAGER)
+
+
+def test_mute_leaves_one_family_out_of_whole_stretches(tmp_path):
+    """`mute`: with every 2-s stretch chosen and only the hi-hat allowed, the render has no
+    hi-hat left and every other note where it was; with half the stretches chosen, what is
+    gone from a stretch is the whole of one family there."""
+    parsed = _closed_hihat_groove()
+    gain = '[[step]]\naugmenter = "gain"\np = 0.0\n'
+    _, plain = _render_with_steps(parsed, gain, tmp_path, "plain")
+    family = np.array([Instrument(v).family for v in plain["instrument"]])
+    _, no_hat = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "mute"\n[step.options]\nshare = 1.0\n'
+        'families = "hihat"\n', tmp_path, "nohat")
+    assert (family == "hihat").sum() >= 40 and "hihat" not in {
+        Instrument(v).family for v in no_hat["instrument"]}
+    np.testing.assert_allclose(no_hat["time"], plain["time"][family != "hihat"], atol=1e-6)
+
+    _, some = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "mute"\n[step.options]\nshare = 0.5\n'
+        'min_s = 2.0\nmax_s = 2.0\nfamilies = "hihat, kick,snare"\n', tmp_path, "some", seed=2)
+    def notes(table):
+        return [f"{t:.5f} {i}" for t, i in zip(table["time"], table["instrument"])]
+    kept = np.isin(notes(plain), notes(some))
+    stretch = (plain["score_time"].to_numpy() // 2.0).astype(int)
+    emptied = set()
+    for k in set(stretch[~kept]):
+        gone = set(family[(stretch == k) & ~kept])
+        assert len(gone) == 1 and not (kept & (stretch == k) & (family == next(iter(gone)))).any()
+        emptied |= gone
+    assert 0 < (~kept).sum() < len(plain) and len(emptied) >= 2
+    with pytest.raises(DrumtabberError, match="families: expected some of"):
+        load_chain_text('[[step]]\naugmenter = "mute"\n[step.options]\nfamilies = "bell"\n',
+                        tmp_path)

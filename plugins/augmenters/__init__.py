@@ -5,7 +5,7 @@
   rendered band (labels unchanged);
 - ``spectral``: frequency mask, bin dropout, spectral noise (on the features);
 - ``score``: before rendering: humanising (timing and velocity of the notes), the balance of
-  the kit's families, stretches played on an open hi-hat;
+  the kit's families, stretches played on an open hi-hat, stretches with one family left out;
 - ``chains/*.toml``: the shipped chains (``seed``, ``realistic``, ``training``).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 
-from .score import Balance, Humanize, OpenHihat
+from .score import Balance, Humanize, Mute, OpenHihat
 from .sound import augmenters as sound_augmenters
 from .spectral import BinDropout, FrequencyMask, SpectralNoise
 from .timing import TimeStretch, Trim, WrapShift
@@ -30,7 +30,8 @@ CHAINS = Path(__file__).parent / "chains"
 @hookimpl
 def register_augmenters(register):
     for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
-                      BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat()]:
+                      BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat(),
+                      Mute()]:
         register(augmenter)
 
 

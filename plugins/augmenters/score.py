@@ -92,8 +92,8 @@ class Balance:
 
 
 @dataclass
-class OpenHihatOptions:
-    share: float = 0.3               # chance that a stretch of the song is played open
+class StretchOptions:
+    share: float = 0.3               # chance that a stretch of the song is changed
     min_s: float = 2.0               # stretches last from min_s to max_s seconds
     max_s: float = 8.0
 
@@ -104,6 +104,17 @@ class OpenHihatOptions:
             raise ConfigError(f"min_s ({self.min_s}) is above max_s ({self.max_s})")
 
 
+def stretches(times, rng, options):
+    """The song cut into stretches of min_s to max_s seconds: each note's stretch number,
+    and for each stretch whether it is chosen (with chance ``share``)."""
+    end = float(np.max(times)) if len(times) else 0.0
+    edges = [0.0]
+    while edges[-1] <= end:
+        edges.append(edges[-1] + rng.uniform(options.min_s, options.max_s))
+    chosen = rng.random(len(edges) - 1) < options.share
+    return np.searchsorted(edges, times, side="right") - 1, chosen
+
+
 class OpenHihat:
     """Stretches of the song with the hi-hat played open: closed strokes there become open
     ones, as drummers ride a loose, open hi-hat in rock and punk (labels keep the stroke;
@@ -112,18 +123,52 @@ class OpenHihat:
     name = "open-hihat"
     stage = "score"
     description = "closed hi-hat strokes opened in random stretches of the song (score)"
-    Options = OpenHihatOptions
+    Options = StretchOptions
 
     def apply(self, data, rate, onsets, rng, options):
         played = onsets.copy()
-        times = played["time"].to_numpy()
-        end = float(times.max()) if len(times) else 0.0
-        edges = [0.0]
-        while edges[-1] <= end:
-            edges.append(edges[-1] + rng.uniform(options.min_s, options.max_s))
-        opened = rng.random(len(edges) - 1) < options.share
-        stretch = np.searchsorted(edges, times, side="right") - 1
+        stretch, opened = stretches(played["time"].to_numpy(), rng, options)
         swap = (played["instrument"].to_numpy() == Instrument.HIHAT_CLOSED.value) & opened[stretch]
         played.loc[swap, "instrument"] = Instrument.HIHAT_OPEN.value
         played.loc[swap, "gm_note"] = Instrument.HIHAT_OPEN.gm_note
         return data, onset_table(played)
+
+
+FAMILIES = ("kick", "snare", "tom", "hihat", "cymbal", "ride", "percussion")
+
+
+@dataclass
+class MuteOptions(StretchOptions):
+    families: str = "hihat,cymbal,ride,kick,snare"    # which may fall silent (comma-separated)
+
+    def __post_init__(self):
+        super().__post_init__()
+        names = [f.strip() for f in str(self.families).split(",") if f.strip()]
+        if not names or any(f not in FAMILIES for f in names):
+            raise ConfigError(f"families: expected some of {', '.join(FAMILIES)} "
+                              f"(comma-separated), found {self.families!r}")
+        self.families = ",".join(names)
+
+
+class Mute:
+    """Stretches of the song with one drum family left out (drawn among ``families`` for
+    each chosen stretch), notes and labels alike: Groove's drummers keep the hi-hat going
+    under every kick and snare, recorded songs have stretches of kick and snare alone, a
+    ride without a hi-hat, a break without a kick; the network should hear each drum rather
+    than expect it from the others."""
+
+    name = "mute"
+    stage = "score"
+    description = "one drum family left out in random stretches of the song (score)"
+    Options = MuteOptions
+
+    def apply(self, data, rate, onsets, rng, options):
+        played = onsets.copy()
+        stretch, muted = stretches(played["time"].to_numpy(), rng, options)
+        silent = rng.choice(np.array(options.families.split(","), dtype=object),
+                            size=len(muted))
+        families = np.array([Instrument(v).family for v in played["instrument"]], dtype=object)
+        drop = muted[stretch] & (families == silent[stretch])
+        if drop.all():                      # a song of one family: keep it whole
+            return data, onsets
+        return data, onset_table(played.loc[~drop].reset_index(drop=True))

@@ -20,6 +20,7 @@ from conftest import ROOT
 from drumtabber.alignment.refine import (MODEL_PEAK_MIN, MODEL_WINDOW_S, ModelActivations,
                                          place_by_model)
 from drumtabber.audio.onsets import activation_peaks
+from drumtabber.errors import DrumtabberError
 from drumtabber.models.onset_model import load_onset_model
 from drumtabber.plugin_manager import PluginManager
 
@@ -422,6 +423,36 @@ def test_an_ensemble_averages_its_members_and_reads_back(bundled, manager, tmp_p
     assert code == 1 and "--force" in err
 
 
+@pytest.mark.parametrize("track", ["MusicDelta_Punk_Drum", "MusicDelta_Rockabilly_Drum"])
+def test_views_make_the_activations_steadier_under_a_small_delay(bundled, track, tmp_path):
+    """A model with two views hears a recording twice, framed half a hop apart: the
+    activations of a real recording and of the same recording a quarter hop later differ
+    less than with one view; the views go into model.json and read back, and a bad count
+    there is named."""
+    from drumtabber.audio.io import load_audio
+    from drumtabber.models import OnsetModel
+    samples, rate = load_audio(ROOT.parent / "shared" / "data" / "mdb-dev" / f"{track}.wav",
+                               sample_rate=44100)
+    samples = samples[:10 * rate]
+    later = np.concatenate([np.zeros(bundled.features.hop_length // 4, samples.dtype),
+                            samples])[:len(samples)]
+    change = {}
+    for views in (1, 2):
+        model = OnsetModel(bundled.backend, bundled.network, bundled.features, bundled.scheme,
+                           views=views)
+        a, b = model.activations(samples, rate), model.activations(later, rate)
+        assert a.shape == (1 + len(samples) // bundled.features.hop_length, len(model.classes))
+        change[views] = float(np.abs(a - b).mean())
+    assert change[2] < 0.85 * change[1]
+    model.save(tmp_path / "two")
+    assert load_onset_model(tmp_path / "two", MANAGER).views == 2
+    meta = json.loads((tmp_path / "two" / "model.json").read_text())
+    for bad in (0, 2.5, "2"):
+        (tmp_path / "two" / "model.json").write_text(json.dumps({**meta, "views": bad}))
+        with pytest.raises(DrumtabberError, match="'views'"):
+            load_onset_model(tmp_path / "two", MANAGER)
+
+
 @pytest.fixture(scope="module")
 def groove_case(tmp_path_factory):
     """A Groove test-split performance (drummer1/eval_session/5, 138 BPM funk) rendered with
@@ -566,6 +597,17 @@ def test_tune_thresholds_through_a_chain_on_held_out_kits(tmp_path, run_cli):
     kick = facts["classes"]["kick"]
     assert kick["reference_onsets"] > 0 and kick["f"] >= kick["f_at_0.5"]
     assert re.search(r"^kick\s+threshold 0\.\d\d\s+F50 0\.\d{3}", out, re.M)
+    assert meta["views"] == 1
+    # tuned again for two views of each recording: they are stored with the thresholds
+    code, out, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--kits",
+                             "h2-millo-multilayered3", "--files", "2", "--max-seconds", "8",
+                             "--chain", "seed", "--views", "2")
+    assert code == 0, err
+    assert json.loads((folder / "model.json").read_text())["views"] == 2
+    before = (folder / "model.json").read_text()
+    code, _, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--views", "9")
+    assert code == 2 and "--views must be 1-8" in err
+    assert (folder / "model.json").read_text() == before
     chain = tmp_path / "broken.toml"
     chain.write_text('[[step]]\naugmenter = "gain"\np = 2\n')
     code, _, err = run_cli("tune-thresholds", GROOVE, "--model", folder, "--chain", chain)

@@ -151,15 +151,23 @@ def tune_thresholds_command(
         split: str = typer.Option("validation", "--split", help="Split of the collection."),
         chain: Optional[str] = typer.Option(None, "--chain", help="Render through this "
                                             "augmentation chain (as the model was trained)."),
+        views: Optional[int] = typer.Option(
+            None, "--views", help="Hear each recording this many times, framed a fraction of "
+            "a hop later each time, and average (test-time augmentation; stored with the "
+            "thresholds; default: the model's, 1 unless set)."),
 ):
     """Tune the per-class peak-picking thresholds `transcribe` uses on rendered validation
     performances (best F at 50 ms per class) and store them with the model."""
     from ..dataset.examples import list_performances, render_example
     from ..errors import DrumtabberError
     from ..models import load_onset_model
+    from ..models.onset_model import MAX_VIEWS
     from ..transcribe.tune import store_thresholds, tune_thresholds
     st = state(ctx)
+    if views is not None and not 1 <= views <= MAX_VIEWS:
+        fail(f"--views must be 1-{MAX_VIEWS}, not {views}", 2)
     loaded = load_onset_model(model, st.manager)
+    loaded.views = views or loaded.views
     chosen = [k.strip() for k in kits.split(",") if k.strip()]
     for k in chosen:
         st.manager.get("kit", k)
@@ -177,13 +185,14 @@ def tune_thresholds_command(
                 examples.append(render_example(r["midi_path"], kit, loaded.class_map, None,
                                                loaded.features, manager=st.manager,
                                                max_seconds=max_seconds, chain=augment,
-                                               seed=n))
+                                               seed=n, keep_samples=True))
             except DrumtabberError as exc:
                 typer.echo(f"warning: {r['midi_path']}: skipped: {exc.message}", err=True)
     tuned = tune_thresholds(loaded, examples)
     store_thresholds(loaded.path, tuned, {"midi": str(midi_dir), "split": split,
                                           "files": len(rows), "kits": chosen,
-                                          "max_seconds": max_seconds, "chain": chain or ""})
+                                          "max_seconds": max_seconds, "chain": chain or ""},
+                     loaded.views)
     for name, t in tuned.items():
         typer.echo(f"{name:12s} threshold {t['threshold']:.2f}  F50 {t['f']:.3f} "
                    f"(at 0.5: {t['f_at_0.5']:.3f}, {t['reference_onsets']} onsets)")

@@ -31,6 +31,7 @@ class Example:
     features: np.ndarray       # (frames, bands) float32
     targets: np.ndarray        # (frames, classes) float32
     onsets: object             # the rendered onset table, with ``class``
+    samples: np.ndarray | None = None   # the audio (mono, features' rate), when kept
 
 
 def performed_score(parsed) -> Score:
@@ -73,11 +74,13 @@ def render_performance(parsed, kit, wav_path: Path, *, sample_rate: int = 44100,
 
 def render_example(midi_path: Path, kit, class_map, options, feature_config: FeatureConfig, *,
                    manager, max_seconds: float | None = None, gain: float | None = None,
-                   widening: str = "soft", chain=None, seed: int = 0) -> Example:
+                   widening: str = "soft", chain=None, seed: int = 0,
+                   keep_samples: bool = False) -> Example:
     """One training example: ``midi_path`` rendered with ``kit``, its features and targets
     for ``class_map`` (hits the scheme drops have no target).  A ``chain``
     (:mod:`.augment`) augments the notes, the audio and the features, moving the labels
-    with them (``seed``: its random choices)."""
+    with them (``seed``: its random choices).  ``keep_samples`` keeps the audio in the
+    example (what a model hears of a recording, before any feature-stage step)."""
     from .augment import apply_chain
     from ..audio.io import load_audio
     from ..classes import map_onset_rows
@@ -101,7 +104,8 @@ def render_example(midi_path: Path, kit, class_map, options, feature_config: Fea
     targets = onsets_to_class_targets(onsets, class_map.classes(options),
                                       n_frames=len(features), fps=feature_config.fps,
                                       widening=widening)
-    return Example(f"{Path(midi_path).name} @ {kit.name}", features, targets, onsets)
+    return Example(f"{Path(midi_path).name} @ {kit.name}", features, targets, onsets,
+                   samples if keep_samples else None)
 
 
 def list_performances(folder: Path, manager, *, split: str = "train", n: int | None = None,

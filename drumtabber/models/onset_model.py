@@ -3,7 +3,10 @@
 A model is a folder: ``model.json`` (the backend's name, the feature settings, the class
 scheme as TOML text, how it was trained) and the backend's weights file (``weights`` plus the
 backend's suffix), or several (an ensemble: networks of one backend, features and scheme
-whose activations are averaged; ``weights`` is then a list).  The core knows no network: it
+whose activations are averaged; ``weights`` is then a list), and how many ``views`` of a
+recording it hears (test-time augmentation: the features computed again with the frames moved
+by a fraction of a hop, the activations of each view brought back to the frames of the
+first and averaged; 1 by default).  The core knows no network: it
 asks the backend named in ``model.json`` (a plugin component of kind ``model_backend``) to
 load and run it.
 """
@@ -31,6 +34,7 @@ FORMAT = "drumtabber-onset-model"
 # activations in blocks: the bundled CNN sees 4 (its 3x3 convolutions) + 2 (a 5-frame
 # dense context); 64 leaves room for wider networks.
 MODEL_CONTEXT_FRAMES = 64
+MAX_VIEWS = 8
 FORMAT_VERSION = 1
 META = "model.json"
 
@@ -51,15 +55,26 @@ class OnsetModel:
     scheme: str                                    # class scheme, TOML text
     info: dict = field(default_factory=dict)       # training facts
     path: Path | None = None
+    views: int = 1                                 # frame offsets averaged (see above)
 
     def __post_init__(self):
         self.class_map = scheme_from_text(self.scheme, str(self.path or "<model>"))
         self.classes = self.class_map.classes()
 
     def activations(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        """Onset activation per class, shape (frames, classes), at ``features.fps``."""
+        """Onset activation per class, shape (frames, classes), at ``features.fps``: the
+        mean over the model's views, view ``v`` framed ``v / views`` of a hop later."""
         samples = resample(samples, sample_rate, self.features.sample_rate)
-        return self.feature_activations(compute_features(samples, self.features))
+        out = self.feature_activations(compute_features(samples, self.features))
+        hop = self.features.hop_length
+        frames = np.arange(len(out), dtype=np.float64)
+        for v in range(1, self.views):
+            shift = v * hop // self.views
+            moved = self.feature_activations(compute_features(samples[shift:], self.features))
+            at = np.arange(len(moved)) + shift / hop          # in frames of the first view
+            out += np.stack([np.interp(frames, at, moved[:, k]) for k in range(out.shape[1])],
+                            axis=1).astype(out.dtype)
+        return out / self.views
 
     def feature_activations(self, features: np.ndarray) -> np.ndarray:
         """Onset activation per class of features computed with ``self.features``."""
@@ -102,7 +117,7 @@ class OnsetModel:
                 stale.unlink()
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "backend": self.backend.name,
                 "weights": names[0] if len(names) == 1 else names,
-                "features": asdict(self.features),
+                "features": asdict(self.features), "views": self.views,
                 "scheme": self.scheme, "classes": self.classes, "info": self.info}
         (folder / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return folder
@@ -137,6 +152,9 @@ def load_onset_model(path, manager) -> OnsetModel:
                 or not all(isinstance(n, str) for n in names)):
             raise TypeError("'scheme' and 'weights' (text or a list of file names expected)")
         weights = [meta_path.parent / n for n in names]
+        views = meta.get("views", 1)
+        if isinstance(views, bool) or not isinstance(views, int) or not 1 <= views <= MAX_VIEWS:
+            raise TypeError(f"'views' (a whole number 1-{MAX_VIEWS} expected, not {views!r})")
     except (KeyError, TypeError) as exc:
         raise DrumtabberError(f"model description lacks or mistypes {exc}", path=meta_path) from None
     except ConfigError as exc:
@@ -146,7 +164,7 @@ def load_onset_model(path, manager) -> OnsetModel:
             raise DrumtabberError(f"the model's weights file {w.name} is missing", path=w)
     networks = [backend.load(w) for w in weights]
     model = OnsetModel(backend, networks[0] if len(networks) == 1 else networks, features,
-                       meta["scheme"], meta.get("info", {}), meta_path.parent)
+                       meta["scheme"], meta.get("info", {}), meta_path.parent, views)
     if meta.get("classes", model.classes) != model.classes:
         raise DrumtabberError(f"the listed classes {meta['classes']} are not the scheme's "
                               f"{model.classes}", path=meta_path)

@@ -16,11 +16,13 @@ WINDOW_S = 0.05
 
 def tune_thresholds(model, examples) -> dict[str, dict]:
     """``examples``: training examples (features with the model's settings, onsets with a
-    ``class``).  Per class: the chosen threshold and its F-measure, and the F at 0.5."""
+    ``class``; the audio, where kept, is heard as a recording is: every view of the model).
+    Per class: the chosen threshold and its F-measure, and the F at 0.5."""
     fps = model.features.fps
     counts = {c: {t: Counts() for t in CANDIDATES} for c in model.classes}
     for ex in examples:
-        activations = model.feature_activations(ex.features)
+        activations = (model.feature_activations(ex.features) if ex.samples is None else
+                       model.activations(ex.samples, model.features.sample_rate))
         for k, name in enumerate(model.classes):
             ref = ex.onsets["time"][ex.onsets["class"] == name].to_numpy()
             for t in CANDIDATES:
@@ -36,13 +38,15 @@ def tune_thresholds(model, examples) -> dict[str, dict]:
     return out
 
 
-def store_thresholds(model_dir, tuned: dict[str, dict], facts: dict) -> None:
-    """Write the thresholds (and how they were tuned) into the model's ``model.json``."""
+def store_thresholds(model_dir, tuned: dict[str, dict], facts: dict, views: int = 1) -> None:
+    """Write the thresholds (and how they were tuned, and the model's ``views`` they were
+    tuned with) into the model's ``model.json``."""
     from ..models import META
     from ..outputs import output_files
     path = model_dir / META
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta.setdefault("info", {})["thresholds"] = {c: v["threshold"] for c, v in tuned.items()}
     meta["info"]["threshold_tuning"] = {**facts, "classes": tuned}
+    meta["views"] = views
     with output_files(path) as (part,):
         part.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")

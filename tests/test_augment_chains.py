@@ -208,6 +208,35 @@ def test_render_example_augments_notes_audio_and_features(tmp_path):
     assert not np.allclose(a.onsets["time"].to_numpy(), plain.onsets["time"].to_numpy())
 
 
+def test_render_example_takes_its_seconds_where_the_window_says(tmp_path):
+    """``window_at`` takes the seconds of an example from the start (0), the end (1) or in
+    between of a real Groove performance: the audio is that stretch of the whole render and
+    the labels are the strokes in it, timed from its start."""
+    from drumtabber.audio.features import FeatureConfig
+    from drumtabber.dataset.examples import render_example
+    midi = sorted((GROOVE / "drummer1").rglob("*.mid"))[0]
+    class_map = MANAGER.get("class_map", "onsets")
+    config = FeatureConfig(sample_rate=22050, n_mels=40, fmax=10000.0)
+
+    def example(**kw):
+        return render_example(midi, "h2-black-pearl", class_map, class_map.Options(), config,
+                              manager=MANAGER, keep_samples=True, **kw)
+    if not MANAGER.get("kit", "h2-black-pearl").installed:
+        pytest.skip("h2-black-pearl (hydrogen-drumkits) not installed")
+    whole = example()
+    rate, length = config.sample_rate, 6 * config.sample_rate
+    assert len(whole.samples) > 3 * length
+    for at in (0.0, 0.5, 1.0):
+        part = example(max_seconds=6, window_at=at)
+        first = int(round(at * (len(whole.samples) - length)))
+        np.testing.assert_array_equal(part.samples, whole.samples[first:first + length])
+        times = whole.onsets["time"].to_numpy() - first / rate
+        expected = np.sort(times[(times >= 0) & (times < 6)])
+        assert len(expected) > 10
+        np.testing.assert_allclose(np.sort(part.onsets["time"].to_numpy()), expected)
+        assert part.features.shape[0] == 1 + length // config.hop_length
+
+
 def _closed_hihat_groove():
     """The first Groove performance of drummer1 with at least 40 closed hi-hat strokes."""
     from drumtabber.dataset.examples import read_performance

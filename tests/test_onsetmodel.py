@@ -556,11 +556,14 @@ def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
     loaded = load_onset_model(folder, MANAGER)
     assert loaded.classes == load_onset_model("bundled", MANAGER).classes
     # fine-tuning goes on from the trained network: its first epoch starts where that ended
+    # (here on other seconds of the performances, drawn at random)
     code, _, err = run_cli("train", midi, "--out", tmp_path / "tuned", "--backend",
                            "keras-crnn", "--kits", "h2-black-pearl", "--max-seconds", "6",
-                           "-o", "epochs=1", "-o", "segment_frames=100", "--init", folder)
+                           "-o", "epochs=1", "-o", "segment_frames=100", "--init", folder,
+                           "--window", "random")
     assert code == 0, err
     tuned = json.loads((tmp_path / "tuned" / "model.json").read_text())["info"]
+    assert meta["info"]["window"] == "start" and tuned["window"] == "random"
     assert tuned["init"] == {"path": str(folder), "command": meta["info"]["command"]}
     history = meta["info"]["history"]["loss"]
     assert tuned["history"]["loss"][0] < history[0]
@@ -576,6 +579,8 @@ def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
                            "-o", "class_weighting=often")
     assert code == 2 and "keras-crnn.class_weighting" in err
     assert run_cli("train", midi, "--out", tmp_path / "m2", "--kits-per-file", "-1")[0] == 2
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--window", "middle")
+    assert code == 2 and "--window must be start or random" in err
 
 
 @needs_fluidsynth

@@ -34,6 +34,9 @@ def train_onsets_command(
                                             "spread evenly (0: all)."),
         max_seconds: float = typer.Option(40.0, "--max-seconds", help="Use at most this "
                                           "much of each performance."),
+        window: str = typer.Option("start", "--window", help="Where those seconds are taken: "
+                                   "`start` (from the start of each performance) or `random` "
+                                   "(a place drawn for each render)."),
         backend_name: Optional[str] = typer.Option(
             None, "--backend", help="Model backend (default: the training.backend setting, "
             "keras-cnn)."),
@@ -77,6 +80,8 @@ def train_onsets_command(
             or kits_per_file < 0):
         fail("--max-seconds must be above 0 and at most 3600, --jobs above 0, --files and "
              "--kits-per-file 0 or more", 2)
+    if window not in ("start", "random"):
+        fail(f"--window must be start or random, not {window!r}", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:
@@ -109,7 +114,7 @@ def train_onsets_command(
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      init=start, log=lambda m: typer.echo(m, err=True))
+                      init=start, window=window, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 
 

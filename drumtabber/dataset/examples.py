@@ -75,12 +75,14 @@ def render_performance(parsed, kit, wav_path: Path, *, sample_rate: int = 44100,
 def render_example(midi_path: Path, kit, class_map, options, feature_config: FeatureConfig, *,
                    manager, max_seconds: float | None = None, gain: float | None = None,
                    widening: str = "soft", chain=None, seed: int = 0,
-                   keep_samples: bool = False) -> Example:
+                   keep_samples: bool = False, window_at: float = 0.0) -> Example:
     """One training example: ``midi_path`` rendered with ``kit``, its features and targets
     for ``class_map`` (hits the scheme drops have no target).  A ``chain``
     (:mod:`.augment`) augments the notes, the audio and the features, moving the labels
     with them (``seed``: its random choices).  ``keep_samples`` keeps the audio in the
-    example (what a model hears of a recording, before any feature-stage step)."""
+    example (what a model hears of a recording, before any feature-stage step).
+    ``window_at`` places the ``max_seconds`` taken: 0 the start of the performance, 1 its
+    end, in between a share of the rest."""
     from .augment import apply_chain
     from ..audio.io import load_audio
     from ..classes import map_onset_rows
@@ -92,8 +94,12 @@ def render_example(midi_path: Path, kit, class_map, options, feature_config: Fea
                                     gain=gain, chain=chain, seed=seed)
         samples, _ = load_audio(wav, sample_rate=feature_config.sample_rate)
     if max_seconds is not None:
-        samples = samples[:int(max_seconds * feature_config.sample_rate)]
-        onsets = onsets[onsets["time"] < max_seconds]
+        rate, length = feature_config.sample_rate, int(max_seconds * feature_config.sample_rate)
+        first = int(round(min(max(window_at, 0.0), 1.0) * max(0, len(samples) - length)))
+        samples = samples[first:first + length]
+        onsets = onsets[(onsets["time"] >= first / rate)
+                        & (onsets["time"] < (first + length) / rate)].copy()
+        onsets["time"] -= first / rate
     features = compute_features(samples, feature_config)
     if chain is not None:
         features = apply_chain(chain, features, feature_config.fps, onsets, seed=seed,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ class RenderJob:
     plugins_dirs: tuple = ()
     chain: str = ""               # augmentation chain (name or file); "" for none
     seed: int = 0                 # the chain's seed for this render
+    window_at: float = 0.0        # where the max_seconds taken start (render_example)
 
 
 def _render_job(job: RenderJob):
@@ -47,7 +48,7 @@ def _render_job(job: RenderJob):
                             FeatureConfig(**MODEL_FEATURES), manager=manager,
                             max_seconds=job.max_seconds, gain=job.gain,
                             chain=load_chain(job.chain, manager) if job.chain else None,
-                            seed=job.seed)
+                            seed=job.seed, window_at=job.window_at)
     except (DrumtabberError, OSError, ValueError) as exc:
         return str(job.midi_path), getattr(exc, "message", None) or str(exc)
     return ex.name, (ex.features, ex.targets)
@@ -57,7 +58,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
                       backend, options, scheme: str = "onsets", max_seconds: float = 40.0,
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
                       chain: str = "", copies: int = 1, kits_per_file: int = 0,
-                      resume: bool = False, init=None,
+                      resume: bool = False, init=None, window: str = "start",
                       log=print) -> Path:
     """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
     each file; ``copies`` times, each through the augmentation
@@ -67,7 +68,9 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     into the model folder).  Training checkpoints go to ``out/.training`` after every epoch
     (removed once the model is written); ``resume`` goes on from the one there.  ``init``, a
     trained model (:class:`OnsetModel` of one network, this backend, scheme and features),
-    is the network to go on training (fine-tuning: its architecture, not ``options``')."""
+    is the network to go on training (fine-tuning: its architecture, not ``options``').
+    ``window``: the ``max_seconds`` of each performance from its ``start``, or from a place
+    drawn at ``random`` for each render (more of the performances heard)."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if init is not None:
@@ -91,6 +94,9 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
             for p in midi_paths
             for kit in (kits if per_file == len(kits) else rng.choice(kits, per_file, False))
             for _ in range(copies)]
+    if window == "random":                  # its own draws: the renders' stay as they were
+        places = np.random.default_rng([seed, 1]).random(len(work))
+        work = [replace(j, window_at=float(u)) for j, u in zip(work, places)]
     log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
         + (f" ({per_file} at random for each file)" if per_file < len(kits) else "")
         + (f", {copies} copies each" if copies > 1 else "")
@@ -120,6 +126,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     facts = {**(info or {}), "files": len(midi_paths), "kits": list(kits),
              "max_seconds": max_seconds, "examples": len(examples),
              "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
+             "window": window,
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history,
              **({"init": {"path": str(init.path), **{k: init.info.get(k) for k in

@@ -359,3 +359,31 @@ def test_mute_leaves_one_family_out_of_whole_stretches(tmp_path):
     with pytest.raises(DrumtabberError, match="families: expected some of"):
         load_chain_text('[[step]]\naugmenter = "mute"\n[step.options]\nfamilies = "bell"\n',
                         tmp_path)
+
+
+def test_thin_plays_every_other_stroke_of_one_family_in_stretches(tmp_path):
+    """`thin` on a real Groove performance: with every stretch chosen and the hi-hat the
+    only family, every other hi-hat stroke is gone, in time order, and every other note is
+    where it was; the kicks that had a hi-hat beside them now partly stand alone."""
+    parsed = _closed_hihat_groove()
+    gain = '[[step]]\naugmenter = "gain"\np = 0.0\n'
+    _, plain = _render_with_steps(parsed, gain, tmp_path, "plain")
+    thin = gain + ('[[step]]\naugmenter = "thin"\n[step.options]\nshare = 1.0\n'
+                   'min_s = 600.0\nmax_s = 600.0\nfamilies = "hihat"\n')
+    _, thinned = _render_with_steps(parsed, thin, tmp_path, "thin", seed=3)
+    family = np.array([Instrument(v).family for v in plain["instrument"]])
+    hats = plain["time"].to_numpy()[family == "hihat"]
+    after = np.array([Instrument(v).family for v in thinned["instrument"]])
+    kept = thinned["time"].to_numpy()[after == "hihat"]
+    assert len(hats) >= 40
+    assert any(np.allclose(kept, hats[phase::2], atol=1e-6) for phase in (0, 1))
+    np.testing.assert_allclose(np.sort(thinned["time"].to_numpy()[after != "hihat"]),
+                               np.sort(plain["time"].to_numpy()[family != "hihat"]), atol=1e-6)
+
+    def lone_kicks(times, hat_times):
+        return sum(np.min(np.abs(hat_times - t)) > 0.03 for t in times)
+    kicks = plain["time"].to_numpy()[family == "kick"]
+    assert lone_kicks(kicks, kept) > lone_kicks(kicks, hats)
+    with pytest.raises(DrumtabberError, match="families: expected some of"):
+        load_chain_text('[[step]]\naugmenter = "thin"\n[step.options]\nfamilies = "x"\n',
+                        tmp_path)

@@ -17,7 +17,7 @@ from pathlib import Path
 from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 
-from .score import Balance, Humanize, Mute, OpenHihat
+from .score import Balance, Humanize, Mute, OpenHihat, Thin
 from .sound import augmenters as sound_augmenters
 from .spectral import BinDropout, FrequencyMask, SpectralNoise
 from .timing import TimeStretch, Trim, WrapShift
@@ -31,7 +31,7 @@ CHAINS = Path(__file__).parent / "chains"
 def register_augmenters(register):
     for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
                       BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat(),
-                      Mute()]:
+                      Mute(), Thin()]:
         register(augmenter)
 
 

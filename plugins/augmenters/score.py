@@ -172,3 +172,35 @@ class Mute:
         if drop.all():                      # a song of one family: keep it whole
             return data, onsets
         return data, onset_table(played.loc[~drop].reset_index(drop=True))
+
+
+@dataclass
+class ThinOptions(MuteOptions):
+    families: str = "hihat,ride"                      # which may be thinned (comma-separated)
+
+
+class Thin:
+    """Stretches of the song with one timekeeping family (drawn among ``families`` for each
+    chosen stretch) playing every other stroke, the first or the second of each pair at
+    random: Groove's eighth-note hi-hat becomes quarters on the beat or on the off-beat,
+    so kicks and snares between the strokes come without a hi-hat, as in punk, polka or
+    reggae beats; the network should hear a stroke rather than expect it from the
+    pattern."""
+
+    name = "thin"
+    stage = "score"
+    description = "every other stroke of one family left out in random stretches (score)"
+    Options = ThinOptions
+
+    def apply(self, data, rate, onsets, rng, options):
+        played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
+        stretch, thinned = stretches(played["time"].to_numpy(), rng, options)
+        family = rng.choice(np.array(options.families.split(","), dtype=object),
+                            size=len(thinned))
+        phase = rng.integers(2, size=len(thinned))
+        families = np.array([Instrument(v).family for v in played["instrument"]], dtype=object)
+        drop = np.zeros(len(played), dtype=bool)
+        for k in np.flatnonzero(thinned):
+            strokes = np.flatnonzero((stretch == k) & (families == family[k]))
+            drop[strokes[phase[k]::2]] = True
+        return data, onset_table(played.loc[~drop].reset_index(drop=True))

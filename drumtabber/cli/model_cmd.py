@@ -183,17 +183,17 @@ def tune_thresholds_command(
     rows = list_performances(midi_dir, st.manager, split=split, n=files)
     if not rows:
         fail(f"no {split}-split MIDI files in {midi_dir}")
-    examples = []
-    for n, r in enumerate(rows):
-        for kit in chosen:
-            try:
-                examples.append(render_example(r["midi_path"], kit, loaded.class_map, None,
-                                               loaded.features, manager=st.manager,
-                                               max_seconds=max_seconds, chain=augment,
-                                               seed=n, keep_samples=True))
-            except DrumtabberError as exc:
-                typer.echo(f"warning: {r['midi_path']}: skipped: {exc.message}", err=True)
-    tuned = tune_thresholds(loaded, examples)
+    def examples():                  # one at a time: each keeps its audio
+        for n, r in enumerate(rows):
+            for kit in chosen:
+                try:
+                    yield render_example(r["midi_path"], kit, loaded.class_map, None,
+                                         loaded.features, manager=st.manager,
+                                         max_seconds=max_seconds, chain=augment, seed=n,
+                                         keep_samples=True)
+                except DrumtabberError as exc:
+                    typer.echo(f"warning: {r['midi_path']}: skipped: {exc.message}", err=True)
+    tuned = tune_thresholds(loaded, examples())
     store_thresholds(loaded.path, tuned, {"midi": str(midi_dir), "split": split,
                                           "files": len(rows), "kits": chosen,
                                           "max_seconds": max_seconds, "chain": chain or ""},

@@ -15,9 +15,9 @@ WINDOW_S = 0.05
 
 
 def tune_thresholds(model, examples) -> dict[str, dict]:
-    """``examples``: training examples (features with the model's settings, onsets with a
-    ``class``; the audio, where kept, is heard as a recording is: every view of the model).
-    Per class: the chosen threshold and its F-measure, and the F at 0.5."""
+    """``examples``: training examples, read once (features with the model's settings,
+    onsets with a ``class``; the audio, where kept, is heard as a recording is: every view
+    of the model).  Per class: the chosen threshold and its F-measure, and the F at 0.5."""
     fps = model.features.fps
     counts = {c: {t: Counts() for t in CANDIDATES} for c in model.classes}
     for ex in examples:

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import DrumtabberError
+from ..errors import DrumtabberError, UnknownComponentError
 from ..onset_table import onset_table
 from ..score import Bar, Event, Instrument, Meter, Score
 from ..tempo import TempoMap
@@ -36,10 +36,17 @@ MAX_MIDI_TEMPO = 0xFFFFFF          # microseconds per quarter: a 24-bit field
 
 
 def get_kit(manager, kit, *, installed: bool = False):
-    """A kit component by name (or the kit itself); an unknown name lists the valid ones
+    """A kit component by name (or the kit itself; ``mix:...`` names a
+    :class:`~.mixed_kit.MixedKit` of registered kits); an unknown name lists the valid ones
     (UnknownComponentError).  With ``installed``, a kit whose samples are missing raises a
     DrumtabberError that says how to install them."""
-    if isinstance(kit, str):
+    from .mixed_kit import MixedKit, is_mix
+    if is_mix(kit):
+        try:
+            kit = MixedKit.from_name(kit, lambda name: get_kit(manager, name))
+        except ValueError as exc:
+            raise UnknownComponentError(str(exc)) from None
+    elif isinstance(kit, str):
         kit = manager.get("kit", kit)
     if installed and not kit.installed:
         require = getattr(kit, "require_soundfont", None)
@@ -306,11 +313,12 @@ def rendered_onsets(midi, onsets, sample_rate: int, kit):
     """The onset table of :func:`score_to_midi` with ``time`` set to where each note sounds
     in ``kit``'s render at ``sample_rate`` (the kit's ``note_samples``)."""
     samples = kit.note_samples(midi, sample_rate)
-    sample_of = {tick: sample for tick, _, sample in samples}   # one block per tick
+    sample_of = {(tick, key): sample for tick, key, sample in samples}
     if (sorted(zip(onsets["tick"], onsets["key"])) != sorted((k, n) for k, n, _ in samples)):
         raise DrumtabberError("the onset rows do not belong to this MIDI file")
     out = onsets.copy()
-    out["time"] = [sample_of[tick] / sample_rate for tick in onsets["tick"]]
+    out["time"] = [sample_of[(tick, key)] / sample_rate
+                   for tick, key in zip(onsets["tick"], onsets["key"])]
     return onset_table(out)
 
 

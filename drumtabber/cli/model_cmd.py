@@ -37,6 +37,9 @@ def train_onsets_command(
         window: str = typer.Option("start", "--window", help="Where those seconds are taken: "
                                    "`start` (from the start of each performance) or `random` "
                                    "(a place drawn for each render)."),
+        mix_kits: float = typer.Option(0.0, "--mix-kits", help="Share (0-1) of renders "
+                                       "with a mixed kit: each drum family played by one of "
+                                       "--kits drawn for it."),
         backend_name: Optional[str] = typer.Option(
             None, "--backend", help="Model backend (default: the training.backend setting, "
             "keras-cnn)."),
@@ -82,6 +85,8 @@ def train_onsets_command(
              "--kits-per-file 0 or more", 2)
     if window not in ("start", "random"):
         fail(f"--window must be start or random, not {window!r}", 2)
+    if not 0.0 <= mix_kits <= 1.0:
+        fail(f"--mix-kits must be a share from 0 to 1, not {mix_kits:g}", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:
@@ -114,7 +119,7 @@ def train_onsets_command(
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      init=start, window=window, log=lambda m: typer.echo(m, err=True))
+                      init=start, window=window, mix_share=mix_kits, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 
 

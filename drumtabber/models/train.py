@@ -59,7 +59,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
                       chain: str = "", copies: int = 1, kits_per_file: int = 0,
                       resume: bool = False, init=None, window: str = "start",
-                      log=print) -> Path:
+                      mix_share: float = 0.0, log=print) -> Path:
     """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
     each file; ``copies`` times, each through the augmentation
     ``chain`` with its own seed when there is one), train a network of ``backend`` on the
@@ -70,7 +70,9 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     trained model (:class:`OnsetModel` of one network, this backend, scheme and features),
     is the network to go on training (fine-tuning: its architecture, not ``options``').
     ``window``: the ``max_seconds`` of each performance from its ``start``, or from a place
-    drawn at ``random`` for each render (more of the performances heard)."""
+    drawn at ``random`` for each render (more of the performances heard).  ``mix_share``:
+    the share of renders whose kit is a mix (:mod:`drumtabber.audio.mixed_kit`), each drum
+    family of the render's kit played by one of ``kits`` drawn for it."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if init is not None:
@@ -97,10 +99,18 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     if window == "random":                  # its own draws: the renders' stay as they were
         places = np.random.default_rng([seed, 1]).random(len(work))
         work = [replace(j, window_at=float(u)) for j, u in zip(work, places)]
+    if mix_share > 0:                       # its own draws too
+        from ..audio.mixed_kit import FAMILIES, mix_name
+        mixing = np.random.default_rng([seed, 2])
+        work = [replace(j, kit=mix_name(j.kit, {f: str(mixing.choice(kits))
+                                                for f in FAMILIES[:-1]}))
+                if mixing.random() < mix_share else j for j in work]
     log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
         + (f" ({per_file} at random for each file)" if per_file < len(kits) else "")
         + (f", {copies} copies each" if copies > 1 else "")
-        + (f", augmented with chain {chain}" if chain else ""))
+        + (f", augmented with chain {chain}" if chain else "")
+        + (f", {sum(j.kit.startswith('mix:') for j in work)} renders with mixed kits"
+           if mix_share > 0 else ""))
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(jobs) as pool:
@@ -126,7 +136,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     facts = {**(info or {}), "files": len(midi_paths), "kits": list(kits),
              "max_seconds": max_seconds, "examples": len(examples),
              "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
-             "window": window,
+             "window": window, "mix_share": mix_share,
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history,
              **({"init": {"path": str(init.path), **{k: init.info.get(k) for k in

@@ -1,0 +1,108 @@
+"""Mixed kits (``mix:BASE,FAMILY=KIT,...``): each drum family of a real Groove performance
+played by its own kit, the renders summed, every note's onset where its kit starts it."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from drumtabber.audio.io import load_audio
+from drumtabber.audio.mixed_kit import mix_name, parse_mix
+from drumtabber.audio.render import get_kit
+from drumtabber.dataset.examples import read_performance, render_performance
+from drumtabber.errors import UnknownComponentError
+from drumtabber.score import Instrument
+from tests.test_onsetmodel import GROOVE, MANAGER, groove_performances, needs_fluidsynth
+
+RATE = 22050
+KITS = ("h2-black-pearl", "h2-millo-drums")
+
+
+def kits_installed(*names):
+    return all(n in MANAGER.registry("kit").names() and get_kit(MANAGER, n).installed
+               for n in names)
+
+
+needs_kits = pytest.mark.skipif(not GROOVE.is_dir() or not kits_installed(*KITS),
+                                reason="needs the Groove MIDI Dataset and hydrogen-drumkits")
+
+
+@pytest.fixture(scope="module")
+def performance():
+    return read_performance(groove_performances("train", 3)[1]["midi_path"], MANAGER)
+
+
+def render(performance, kit, path):
+    onsets = render_performance(performance, get_kit(MANAGER, kit, installed=True), path,
+                                sample_rate=RATE, gain=0.5)
+    return onsets, load_audio(path, sample_rate=RATE)[0]
+
+
+def test_mix_names_round_trip_and_bad_ones_are_named():
+    name = mix_name("fluid-gm", {"hihat": "h2-audiophob", "kick": "fluid-gm", "ride": "x"})
+    assert name == "mix:fluid-gm,hihat=h2-audiophob,ride=x"      # the base's own family left out
+    assert parse_mix(name) == ("fluid-gm", {"hihat": "h2-audiophob", "ride": "x"})
+    for bad, said in (("mix:", "base kit first"), ("mix:hihat=a", "base kit first"),
+                      ("mix:a,hat=b", "found 'hat=b'"), ("mix:a,kick=b,kick=c", "named twice")):
+        with pytest.raises(UnknownComponentError, match=said):
+            get_kit(MANAGER, bad)
+    with pytest.raises(UnknownComponentError, match="unknown kit 'nokit'; valid names"):
+        get_kit(MANAGER, "mix:fluid-gm,snare=nokit")
+
+
+@needs_kits
+def test_a_mix_of_one_kit_is_that_kit(performance, tmp_path):
+    onsets, audio = render(performance, KITS[0], tmp_path / "kit.wav")
+    mixed, mix_audio = render(performance, f"mix:{KITS[0]}", tmp_path / "mix.wav")
+    assert np.array_equal(mixed["time"], onsets["time"]) and len(onsets) > 100
+    assert np.allclose(mix_audio[:len(audio)], audio, atol=1e-6)
+
+
+@needs_fluidsynth
+@needs_kits
+@pytest.mark.parametrize("a, b", [KITS, (KITS[0], "fluid-gm")])
+def test_each_family_sounds_from_its_own_kit(performance, tmp_path, a, b):
+    """Swapping the hi-hats of two kits both ways gives, summed, what the two kits give
+    summed: each family's part is its kit's own render of those notes (its round robin, its
+    choke), and each note starts where its kit starts it (FluidSynth at a block boundary
+    after its MIDI time, a sample kit at the MIDI time)."""
+    on_a, audio_a = render(performance, a, tmp_path / "a.wav")
+    on_b, audio_b = render(performance, b, tmp_path / "b.wav")
+    on_ab, audio_ab = render(performance, f"mix:{a},hihat={b}", tmp_path / "ab.wav")
+    on_ba, audio_ba = render(performance, f"mix:{b},hihat={a}", tmp_path / "ba.wav")
+    n = min(map(len, (audio_a, audio_b, audio_ab, audio_ba)))
+    assert np.abs(audio_ab[:n] - audio_a[:n]).max() > 0.01      # the mix is another kit
+    apart = np.abs(audio_ab[:n] + audio_ba[:n] - audio_a[:n] - audio_b[:n]) > 1e-5
+    # FluidSynth's render of a whole kit is not quite the sum of renders of its parts: its
+    # voices interact (exclusive classes, a stroke cut by another; 0.01 % of the samples here)
+    assert not apart.any() if b in KITS else apart.mean() < 1e-3
+    hats = np.array([Instrument(v).family == "hihat" for v in on_a["instrument"]])
+    assert 50 < hats.sum() < len(hats)
+    assert np.array_equal(on_ab["time"][hats], on_b["time"][hats])
+    assert np.array_equal(on_ab["time"][~hats], on_a["time"][~hats])
+    late = (on_ab["time"] - on_ab["midi_time"]).to_numpy()
+    assert (np.abs(late[~hats]) <= 1 / RATE).all()
+    if b == "fluid-gm":
+        assert (late[hats] > 0.001).all()
+
+
+@needs_fluidsynth
+@needs_kits
+def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    for info in groove_performances("train", 4):
+        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--kits",
+                           ",".join(KITS), "--kits-per-file", "1", "--max-seconds", "4",
+                           "--mix-kits", "1", "-o", "epochs=1")
+    assert code == 0, err
+    assert "4 renders with mixed kits" in err
+    import json
+    info = json.loads((tmp_path / "model" / "model.json").read_text())["info"]
+    assert info["mix_share"] == 1.0 and info["examples"] == 4
+    for share in ("1.5", "-0.1", "nan"):
+        code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", share)
+        assert code == 2 and "--mix-kits must be a share from 0 to 1" in err
+        assert not (tmp_path / "m2").exists()

@@ -86,14 +86,15 @@ class MixedKit:
         """``midi`` with only the notes ``kit`` plays here, on its channel, preset and keys;
         and ``{(tick, its key): our key}`` of those notes."""
         import mido
-        from .render import midi_messages
         messages, keys, sounding = [], {}, {}
         if kit.bank < 128:
             messages.append((0, mido.Message("control_change", channel=kit.channel, control=0,
                                              value=kit.bank)))
         messages.append((0, mido.Message("program_change", channel=kit.channel,
                                          program=kit.program)))
-        for tick, msg in midi_messages(midi):
+        tick = 0
+        for msg in mido.merge_tracks(midi.tracks):
+            tick += msg.time
             if msg.is_meta:
                 if msg.type != "end_of_track":
                     messages.append((tick, msg))

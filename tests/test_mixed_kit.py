@@ -106,3 +106,18 @@ def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
         code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", share)
         assert code == 2 and "--mix-kits must be a share from 0 to 1" in err
         assert not (tmp_path / "m2").exists()
+
+
+@needs_kits
+def test_two_instruments_on_one_sample_of_a_part(tmp_path):
+    """A Groove performance with both crashes struck on one tick, in a part whose kit has
+    one crash sample for both: each note keeps its own row, at that kit's onset."""
+    midi = GROOVE / "drummer1/session3/14_rock_94_beat_4-4.mid"
+    performance = read_performance(midi, MANAGER)
+    pearl, pearl_audio = render(performance, KITS[0], tmp_path / "a.wav")
+    both = pearl.groupby(["tick", "key"])["instrument"].transform("count") > 1
+    assert set(pearl.loc[both, "instrument"]) == {"crash", "crash2"}
+    mixed, _ = render(performance, f"mix:{KITS[1]},cymbal={KITS[0]}", tmp_path / "m.wav")
+    cymbals = np.array([Instrument(v).family == "cymbal" for v in pearl["instrument"]])
+    assert list(mixed["instrument"]) == list(pearl["instrument"])
+    assert np.array_equal(mixed["time"][cymbals], pearl["time"][cymbals])

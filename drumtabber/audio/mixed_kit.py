@@ -84,7 +84,8 @@ class MixedKit:
 
     def _part_midi(self, midi, kit):
         """``midi`` with only the notes ``kit`` plays here, on its channel, preset and keys;
-        and ``{(tick, its key): our key}`` of those notes."""
+        and ``{(tick, its key): [our keys]}`` of those notes (a key of that kit may play
+        several of our instruments: a closed and a pedal hi-hat on one sample)."""
         import mido
         messages, keys, sounding = [], {}, {}
         if kit.bank < 128:
@@ -104,7 +105,8 @@ class MixedKit:
                     continue
                 note = kit.key_for(instrument)
                 if msg.type == "note_on" and msg.velocity > 0:
-                    keys[(tick, note)] = sounding[note] = msg.note
+                    keys.setdefault((tick, note), []).append(msg.note)
+                    sounding[note] = msg.note
                 elif sounding.get(note) != msg.note:    # its key sounds another instrument
                     continue
                 messages.append((tick, msg.copy(channel=kit.channel, note=note)))
@@ -123,7 +125,7 @@ class MixedKit:
         out = []
         for kit in self._parts():
             part, keys = self._part_midi(midi, kit)
-            out += [(tick, keys[(tick, key)], sample)
+            out += [(tick, keys[(tick, key)].pop(0), sample)
                     for tick, key, sample in kit.note_samples(part, sample_rate)]
         return sorted(out)
 

@@ -223,9 +223,8 @@ class SampleKit:
 
     def render(self, midi, *, sample_rate: int, out_path, gain: float = 0.5) -> Path:
         import numpy as np
-        import soundfile
+        from drumtabber.audio.io import write_render
         from drumtabber.audio.render import midi_messages
-        from drumtabber.outputs import output_files
         velocity = {}
         for tick, msg in midi_messages(midi):
             if msg.type == "note_on" and msg.velocity > 0:
@@ -260,14 +259,7 @@ class SampleKit:
         mix = np.zeros(length, np.float32)
         for start, sound in voices:
             mix[start:start + sound.size] += sound
-        out_path = Path(out_path)
-        with output_files(out_path) as (partial,):
-            try:
-                soundfile.write(str(partial), mix, sample_rate, subtype="FLOAT",
-                                format=out_path.suffix.lstrip(".").upper() or "WAV")
-            except (OSError, RuntimeError, ValueError) as exc:
-                raise DrumtabberError(f"cannot write the render: {exc}", path=out_path) from None
-        return out_path
+        return write_render(out_path, mix, sample_rate)
 
 
 def kit_name(name: str) -> str:

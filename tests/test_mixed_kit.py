@@ -2,8 +2,6 @@
 played by its own kit, the renders summed, every note's onset where its kit starts it."""
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -13,7 +11,8 @@ from drumtabber.audio.render import get_kit
 from drumtabber.dataset.examples import read_performance, render_performance
 from drumtabber.errors import UnknownComponentError
 from drumtabber.score import Instrument
-from tests.test_onsetmodel import GROOVE, MANAGER, groove_performances, needs_fluidsynth
+from tests.test_onsetmodel import (GROOVE, MANAGER, groove_performances, needs_fluidsynth,
+                                   train_midi_folder)
 
 RATE = 22050
 KITS = ("h2-black-pearl", "h2-millo-drums")
@@ -90,10 +89,7 @@ def test_each_family_sounds_from_its_own_kit(performance, tmp_path, a, b):
 @needs_fluidsynth
 @needs_kits
 def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
-    midi = tmp_path / "midi"
-    midi.mkdir()
-    for info in groove_performances("train", 4):
-        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    midi = train_midi_folder(tmp_path, 4)
     code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--kits",
                            ",".join(KITS), "--kits-per-file", "1", "--max-seconds", "4",
                            "--mix-kits", "1", "-o", "epochs=1")

@@ -43,6 +43,15 @@ def groove_performances(split, n, **only):
     return list_performances(GROOVE, MANAGER, split=split, n=n, kind="beat", **only)
 
 
+def train_midi_folder(tmp_path, n):
+    """A folder of ``n`` Groove train-split beats (what `train` is pointed at)."""
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    for info in groove_performances("train", n):
+        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    return midi
+
+
 @pytest.fixture(scope="module")
 def manager():
     return MANAGER
@@ -219,10 +228,7 @@ def test_train_onsets_command_trains_a_model_that_refine_uses(tmp_path, run_cli)
     """Two Groove files rendered with one kit, twice each through the seed chain, a small
     network, two epochs: the command writes a model folder, `align --refine --model` loads
     and uses it."""
-    midi = tmp_path / "midi"
-    midi.mkdir()
-    for info in groove_performances("train", 2):
-        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    midi = train_midi_folder(tmp_path, 2)
     code, _, err = run_cli("train-onsets", midi, "--out", tmp_path / "model", "--kits",
                            "fluid-gm", "--max-seconds", "8", "-o", "filters=4", "-o", "dense=16",
                            "-o", "epochs=2", "-o", "segment_frames=100", "--chain", "seed",
@@ -537,10 +543,7 @@ def test_crnn_checkpoints_every_epoch_and_resumes(tmp_path):
 
 @needs_fluidsynth
 def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
-    midi = tmp_path / "midi"
-    midi.mkdir()
-    for info in groove_performances("train", 2):
-        shutil.copy(info["midi_path"], midi / info["midi_path"].name)
+    midi = train_midi_folder(tmp_path, 2)
     code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--backend",
                            "keras-crnn", "--kits", "h2-black-pearl,fluid-gm", "--kits-per-file",
                            "1", "--max-seconds", "6", "-o", "filters=4", "-o", "gru_units=8",

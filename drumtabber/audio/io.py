@@ -1,4 +1,4 @@
-"""Loading audio: wav, flac, ogg and mp3 as float32 at a chosen rate."""
+"""Loading audio: wav, flac, ogg and mp3 as float32 at a chosen rate; writing a render."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -104,3 +104,18 @@ def audio_duration(path) -> float:
         return float(soundfile.info(str(path)).duration)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise AudioError(f"cannot read the audio file: {exc}", path=path) from None
+
+
+def write_render(out_path, samples: np.ndarray, sample_rate: int) -> Path:
+    """A kit's render written as 32-bit float audio of the type ``out_path`` names (WAV
+    without a suffix), complete or not at all (:func:`drumtabber.outputs.output_files`)."""
+    import soundfile
+    from ..outputs import output_files
+    out_path = Path(out_path)
+    with output_files(out_path) as (partial,):
+        try:
+            soundfile.write(str(partial), samples, sample_rate, subtype="FLOAT",
+                            format=out_path.suffix.lstrip(".").upper() or "WAV")
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise DrumtabberError(f"cannot write the render: {exc}", path=out_path) from None
+    return out_path

@@ -15,7 +15,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DrumtabberError
 from ..score import Instrument
 
 PREFIX = "mix:"
@@ -131,9 +130,7 @@ class MixedKit:
 
     def render(self, midi, *, sample_rate: int, out_path, gain: float = 0.5) -> Path:
         import numpy as np
-        import soundfile
-        from ..outputs import output_files
-        from .io import load_audio
+        from .io import load_audio, write_render
         renders = []
         with tempfile.TemporaryDirectory(prefix="drumtabber-mix-") as tmp:
             for i, kit in enumerate(self._parts()):
@@ -146,11 +143,4 @@ class MixedKit:
         mix = np.zeros(max((len(r) for r in renders), default=sample_rate), np.float32)
         for r in renders:
             mix[:len(r)] += r
-        out_path = Path(out_path)
-        with output_files(out_path) as (partial,):
-            try:
-                soundfile.write(str(partial), mix, sample_rate, subtype="FLOAT",
-                                format=out_path.suffix.lstrip(".").upper() or "WAV")
-            except (OSError, RuntimeError, ValueError) as exc:
-                raise DrumtabberError(f"cannot write the render: {exc}", path=out_path) from None
-        return out_path
+        return write_render(out_path, mix, sample_rate)

@@ -12,7 +12,7 @@ where its part's render starts it (:meth:`note_samples`).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..score import Instrument
@@ -56,7 +56,7 @@ class MixedKit:
     """A kit component (:class:`drumtabber.components.Kit`) of other kits, one per family."""
 
     name: str
-    kits: dict                       # family -> kit component
+    kits: dict = field(hash=False)   # family -> kit component
     channel: int = 9
     bank: int = 128
     program: int = 0

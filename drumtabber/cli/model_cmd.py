@@ -119,7 +119,8 @@ def train_onsets_command(
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      init=start, window=window, mix_share=mix_kits, log=lambda m: typer.echo(m, err=True))
+                      init=start, window=window, mix_share=mix_kits,
+                      log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 
 

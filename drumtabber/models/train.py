@@ -72,7 +72,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     ``window``: the ``max_seconds`` of each performance from its ``start``, or from a place
     drawn at ``random`` for each render (more of the performances heard).  ``mix_share``:
     the share of renders whose kit is a mix (:mod:`drumtabber.audio.mixed_kit`), each drum
-    family of the render's kit played by one of ``kits`` drawn for it."""
+    family of the render's kit (percussion aside) played by one of ``kits`` drawn for it."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if init is not None:

@@ -117,3 +117,20 @@ def test_two_instruments_on_one_sample_of_a_part(tmp_path):
     cymbals = np.array([Instrument(v).family == "cymbal" for v in pearl["instrument"]])
     assert list(mixed["instrument"]) == list(pearl["instrument"])
     assert np.array_equal(mixed["time"][cymbals], pearl["time"][cymbals])
+
+
+@needs_fluidsynth
+@needs_kits
+def test_render_and_kits_commands_take_mixed_kits(tmp_path, run_cli):
+    from tests.test_render import aligned
+    toml, _ = aligned(tmp_path)
+    kit = f"mix:fluid-gm,hihat={KITS[0]}"
+    code, _, err = run_cli("render", toml, "--kit", kit, "--out", tmp_path / "m.wav",
+                           "--onsets", tmp_path / "m.csv")
+    assert code == 0 and f"rendered with {kit}" in err
+    assert len(load_audio(tmp_path / "m.wav")[0]) > 0 and (tmp_path / "m.csv").is_file()
+    code, _, err = run_cli("render", toml, "--kit", "mix:fluid-gm,hat=x", "--out",
+                           tmp_path / "bad.wav")
+    assert code == 2 and "FAMILY one of kick" in err and not (tmp_path / "bad.wav").exists()
+    code, _, err = run_cli("kits")
+    assert code == 0 and "mix:BASE,FAMILY=KIT" in err

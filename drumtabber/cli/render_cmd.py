@@ -103,3 +103,6 @@ def kits_command(ctx: typer.Context,
         typer.echo(f"{r['name']:<{width}} {status:<10} {r['soundfont']}")
         typer.echo(f"{'':<{width}} {r['description']}; MIDI channel {r['channel']}, "
                    f"bank {r['bank']} program {r['program']}")
+    from ..audio.mixed_kit import FAMILIES
+    typer.echo(f"Kits mix wherever a kit is named: mix:BASE,FAMILY=KIT,... plays each family "
+               f"({', '.join(FAMILIES)}) named with its kit, the rest with BASE.", err=True)

@@ -41,9 +41,13 @@ def render(performance, kit, path):
 def test_mix_names_round_trip_and_bad_ones_are_named():
     name = mix_name("fluid-gm", {"hihat": "h2-audiophob", "kick": "fluid-gm", "ride": "x"})
     assert name == "mix:fluid-gm,hihat=h2-audiophob,ride=x"      # the base's own family left out
-    assert parse_mix(name) == ("fluid-gm", {"hihat": "h2-audiophob", "ride": "x"})
+    assert parse_mix(name) == ("fluid-gm", {"hihat": "h2-audiophob", "ride": "x"}, "own")
+    leveled = mix_name("fluid-gm", {"hihat": "h2-audiophob"}, "base")
+    assert leveled == "mix:fluid-gm,hihat=h2-audiophob,levels=base"
+    assert parse_mix(leveled) == ("fluid-gm", {"hihat": "h2-audiophob"}, "base")
     for bad, said in (("mix:", "base kit first"), ("mix:hihat=a", "base kit first"),
-                      ("mix:a,hat=b", "found 'hat=b'"), ("mix:a,kick=b,kick=c", "named twice")):
+                      ("mix:a,hat=b", "found 'hat=b'"), ("mix:a,kick=b,kick=c", "named twice"),
+                      ("mix:a,kick=b,levels=loud", "levels is own or base, not 'loud'")):
         with pytest.raises(UnknownComponentError, match=said):
             get_kit(MANAGER, bad)
     with pytest.raises(UnknownComponentError, match="unknown kit 'nokit'; valid names"):
@@ -88,16 +92,48 @@ def test_each_family_sounds_from_its_own_kit(performance, tmp_path, a, b):
 
 @needs_fluidsynth
 @needs_kits
+def test_levels_base_plays_a_part_at_the_base_kits_level(performance, tmp_path):
+    """The hi-hats alone of a real performance: mixed in from the quiet soundfont they are
+    as loud as the soundfont plays them; with levels=base as loud as the base kit's, in the
+    soundfont's sound."""
+    from drumtabber.dataset.examples import performed_score
+    from drumtabber.dataset.render import render_score
+    from drumtabber.score import Score
+    score = performed_score(performance)
+    hats = Score(bars=score.bars, events=[e for e in score.events
+                                          if e.instrument.family == "hihat"])
+
+    def rms(kit):
+        path = tmp_path / "h.wav"
+        render_score(hats, performance.tempo_map, get_kit(MANAGER, kit, installed=True), path,
+                     sample_rate=RATE, gain=0.5)
+        audio = load_audio(path, sample_rate=RATE)[0]
+        return float(np.sqrt(np.mean(audio ** 2))), audio
+    base, gm = rms(KITS[0]), rms("fluid-gm")
+    own = rms(f"mix:{KITS[0]},hihat=fluid-gm")
+    leveled = rms(f"mix:{KITS[0]},hihat=fluid-gm,levels=base")
+    assert gm[0] < 0.5 * base[0]                       # the soundfont's hi-hat is quieter
+    assert own[0] == pytest.approx(gm[0], rel=1e-3)
+    assert leveled[0] == pytest.approx(base[0], rel=1e-3)
+    n = min(len(gm[1]), len(leveled[1]))
+    assert np.allclose(leveled[1][:n] * (gm[0] / leveled[0]), gm[1][:n], atol=1e-5)
+
+
+@needs_fluidsynth
+@needs_kits
 def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
     midi = train_midi_folder(tmp_path, 4)
     code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--kits",
                            ",".join(KITS), "--kits-per-file", "1", "--max-seconds", "4",
-                           "--mix-kits", "1", "-o", "epochs=1")
+                           "--mix-kits", "1", "--mix-levels", "base", "-o", "epochs=1")
     assert code == 0, err
     assert "4 renders with mixed kits" in err
     import json
     info = json.loads((tmp_path / "model" / "model.json").read_text())["info"]
-    assert info["mix_share"] == 1.0 and info["examples"] == 4
+    assert info["mix_share"] == 1.0 and info["mix_levels"] == "base" and info["examples"] == 4
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", "0.5",
+                           "--mix-levels", "loud")
+    assert code == 2 and "--mix-levels must be own or base" in err
     for share in ("1.5", "-0.1", "nan"):
         code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", share)
         assert code == 2 and "--mix-kits must be a share from 0 to 1" in err

@@ -2,7 +2,9 @@
 percussion) played by the kit chosen for it, the renders summed.
 
 Named ``mix:BASE,FAMILY=KIT,...`` wherever a kit name goes (``mix:fluid-gm,hihat=h2-audiophob,
-cymbal=avl-black-pearl``): the families not named are BASE's.  A recorded kit is seldom one
+cymbal=avl-black-pearl``): the families not named are BASE's.  Each part sounds as loud as
+its kit makes it; with ``levels=base`` at the end, each part is scaled to the level BASE
+gives those notes (the timbre of one kit, the balance of another).  A recorded kit is seldom one
 maker's set of drums, and its families are balanced by the drummer and the mix, so mixing
 the families of a dozen kits gives thousands of kits whose pieces and levels vary
 independently.  Each part renders only its families' notes (its own channel, preset and
@@ -19,6 +21,7 @@ from ..score import Instrument
 
 PREFIX = "mix:"
 FAMILIES = ("kick", "snare", "tom", "hihat", "cymbal", "ride", "percussion")
+LEVELS = ("own", "base")                 # each part as loud as its kit, or as the base kit
 INSTRUMENTS = tuple(Instrument)          # a mixed kit's key is its instrument's index here
 
 
@@ -26,20 +29,25 @@ def is_mix(name) -> bool:
     return isinstance(name, str) and name.startswith(PREFIX)
 
 
-def mix_name(base: str, parts: dict[str, str]) -> str:
+def mix_name(base: str, parts: dict[str, str], levels: str = "own") -> str:
     """The name of ``base`` with ``parts`` (family -> kit name) in place of its families."""
     named = [f"{f}={parts[f]}" for f in FAMILIES if parts.get(f, base) != base]
-    return PREFIX + ",".join([base, *named])
+    return PREFIX + ",".join([base, *named, *(["levels=base"] if levels == "base" else [])])
 
 
-def parse_mix(name: str) -> tuple[str, dict[str, str]]:
-    """``(base kit name, {family: kit name})`` of a ``mix:`` name; a ValueError says what
-    is wrong with it."""
+def parse_mix(name: str) -> tuple[str, dict[str, str], str]:
+    """``(base kit name, {family: kit name}, levels)`` of a ``mix:`` name; a ValueError
+    says what is wrong with it."""
     base, *rest = [p.strip() for p in name[len(PREFIX):].split(",")]
     if not base or "=" in base:
         raise ValueError(f"kit {name!r}: expected mix:BASE,FAMILY=KIT,... with the base "
                          "kit first")
     parts: dict[str, str] = {}
+    levels = "own"
+    if rest and rest[-1].replace(" ", "").startswith("levels="):
+        levels = rest.pop().partition("=")[2].strip()
+        if levels not in LEVELS:
+            raise ValueError(f"kit {name!r}: levels is {' or '.join(LEVELS)}, not {levels!r}")
     for item in rest:
         family, _, kit = (s.strip() for s in item.partition("="))
         if family not in FAMILIES or not kit:
@@ -48,7 +56,7 @@ def parse_mix(name: str) -> tuple[str, dict[str, str]]:
         if family in parts:
             raise ValueError(f"kit {name!r}: family {family} is named twice")
         parts[family] = kit
-    return base, parts
+    return base, parts, levels
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class MixedKit:
 
     name: str
     kits: dict = field(hash=False)   # family -> kit component
+    base: object = None              # the kit whose levels the parts take (levels=base)
     channel: int = 9
     bank: int = 128
     program: int = 0
@@ -64,8 +73,9 @@ class MixedKit:
     @classmethod
     def from_name(cls, name: str, get) -> "MixedKit":
         """The kit a ``mix:`` name describes; ``get(kit name)`` gives each part."""
-        base, parts = parse_mix(name)
-        return cls(name, {f: get(parts.get(f, base)) for f in FAMILIES})
+        base, parts, levels = parse_mix(name)
+        kits = {f: get(parts.get(f, base)) for f in FAMILIES}
+        return cls(name, kits, get(base) if levels == "base" else None)
 
     @property
     def installed(self) -> bool:
@@ -81,11 +91,13 @@ class MixedKit:
     def _parts(self) -> list:
         return list({id(k): k for k in self.kits.values()}.values())
 
-    def _part_midi(self, midi, kit):
-        """``midi`` with only the notes ``kit`` plays here, on its channel, preset and keys;
-        and ``{(tick, its key): [our keys]}`` of those notes (a key of that kit may play
-        several of our instruments: a closed and a pedal hi-hat on one sample)."""
+    def _part_midi(self, midi, kit, player=None):
+        """``midi`` with only the notes ``kit`` plays here, on the channel, preset and keys
+        of ``player`` (default ``kit``); and ``{(tick, its key): [our keys]}`` of those notes
+        (a key of that kit may play several of our instruments: a closed and a pedal hi-hat
+        on one sample)."""
         import mido
+        kit, selected = player or kit, kit
         messages, keys, sounding = [], {}, {}
         if kit.bank < 128:
             messages.append((0, mido.Message("control_change", channel=kit.channel, control=0,
@@ -100,7 +112,7 @@ class MixedKit:
                     messages.append((tick, msg))
             elif msg.type in ("note_on", "note_off"):
                 instrument = INSTRUMENTS[msg.note]
-                if self.kits[instrument.family] is not kit:
+                if self.kits[instrument.family] is not selected:
                     continue
                 note = kit.key_for(instrument)
                 if msg.type == "note_on" and msg.velocity > 0:
@@ -133,13 +145,22 @@ class MixedKit:
         from .io import load_audio, write_render
         renders = []
         with tempfile.TemporaryDirectory(prefix="drumtabber-mix-") as tmp:
-            for i, kit in enumerate(self._parts()):
-                part, keys = self._part_midi(midi, kit)
+            def played(kit, player=None):
+                part, keys = self._part_midi(midi, kit, player)
                 if not keys:
+                    return None
+                wav = (player or kit).render(part, sample_rate=sample_rate, gain=gain,
+                                             out_path=Path(tmp) / "part.wav")
+                return load_audio(wav, sample_rate=sample_rate)[0]
+            for kit in self._parts():
+                audio = played(kit)
+                if audio is None:
                     continue
-                wav = kit.render(part, sample_rate=sample_rate, out_path=Path(tmp) / f"{i}.wav",
-                                 gain=gain)
-                renders.append(load_audio(wav, sample_rate=sample_rate)[0])
+                if self.base is not None and kit is not self.base:   # at the base's level
+                    own = float(np.sqrt(np.mean(audio ** 2)))
+                    wanted = float(np.sqrt(np.mean(played(kit, self.base) ** 2)))
+                    audio = audio * np.float32(wanted / own) if own > 0 else audio
+                renders.append(audio)
         mix = np.zeros(max((len(r) for r in renders), default=sample_rate), np.float32)
         for r in renders:
             mix[:len(r)] += r

@@ -40,6 +40,9 @@ def train_onsets_command(
         mix_kits: float = typer.Option(0.0, "--mix-kits", help="Share (0-1) of renders "
                                        "with a mixed kit: each drum family played by one of "
                                        "--kits drawn for it."),
+        mix_levels: str = typer.Option("own", "--mix-levels", help="A mixed kit's families "
+                                       "as loud as their own kits make them (`own`) or as "
+                                       "the render's kit would (`base`)."),
         backend_name: Optional[str] = typer.Option(
             None, "--backend", help="Model backend (default: the training.backend setting, "
             "keras-cnn)."),
@@ -87,6 +90,9 @@ def train_onsets_command(
         fail(f"--window must be start or random, not {window!r}", 2)
     if not 0.0 <= mix_kits <= 1.0:
         fail(f"--mix-kits must be a share from 0 to 1, not {mix_kits:g}", 2)
+    from ..audio.mixed_kit import LEVELS
+    if mix_levels not in LEVELS:
+        fail(f"--mix-levels must be {' or '.join(LEVELS)}, not {mix_levels!r}", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:
@@ -119,7 +125,7 @@ def train_onsets_command(
                       seed=seed, plugins_dirs=st.plugins_dirs,
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      init=start, window=window, mix_share=mix_kits,
+                      init=start, window=window, mix_share=mix_kits, mix_levels=mix_levels,
                       log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 

@@ -59,7 +59,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
                       chain: str = "", copies: int = 1, kits_per_file: int = 0,
                       resume: bool = False, init=None, window: str = "start",
-                      mix_share: float = 0.0, log=print) -> Path:
+                      mix_share: float = 0.0, mix_levels: str = "own", log=print) -> Path:
     """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
     each file; ``copies`` times, each through the augmentation
     ``chain`` with its own seed when there is one), train a network of ``backend`` on the
@@ -72,7 +72,8 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     ``window``: the ``max_seconds`` of each performance from its ``start``, or from a place
     drawn at ``random`` for each render (more of the performances heard).  ``mix_share``:
     the share of renders whose kit is a mix (:mod:`drumtabber.audio.mixed_kit`), each drum
-    family of the render's kit (percussion aside) played by one of ``kits`` drawn for it."""
+    family of the render's kit (percussion aside) played by one of ``kits`` drawn for it, as
+    loud as that kit plays it (``mix_levels`` "own") or as the render's kit would ("base")."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if init is not None:
@@ -103,7 +104,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
         from ..audio.mixed_kit import FAMILIES, mix_name
         mixing = np.random.default_rng([seed, 2])
         work = [replace(j, kit=mix_name(j.kit, {f: str(mixing.choice(kits))
-                                                for f in FAMILIES[:-1]}))
+                                                for f in FAMILIES[:-1]}, mix_levels))
                 if mixing.random() < mix_share else j for j in work]
     log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
         + (f" ({per_file} at random for each file)" if per_file < len(kits) else "")
@@ -137,6 +138,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
              "max_seconds": max_seconds, "examples": len(examples),
              "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
              "window": window, "mix_share": mix_share,
+             **({"mix_levels": mix_levels} if mix_share > 0 else {}),
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history,
              **({"init": {"path": str(init.path), **{k: init.info.get(k) for k in

@@ -6,7 +6,6 @@ writes a 10,000-column bar whole or fails with a DrumtabberError naming the hit.
 """
 from __future__ import annotations
 
-import time
 from fractions import Fraction as F
 
 import pytest
@@ -19,15 +18,10 @@ from drumtabber.plugins.ascii_tab.writer import MAX_CELLS_PER_BEAT
 from drumtabber.score import Bar, Event, Instrument, Meter, Score
 
 STAVE = "HH|x-x-x-x-|\nSD|--o---o-|\n"
-# Seconds any one of these inputs may take to read; each takes well under a second today,
-# and the unbounded versions took minutes or ran out of memory.
-SLOW_S = 20
 
 
 def parse(text):
-    start = time.perf_counter()
     result = parse_tab(text, path="t.txt")
-    assert time.perf_counter() - start < SLOW_S
     assert "DT000" not in [f.code for f in result.findings]
     return result
 
@@ -177,20 +171,25 @@ def test_a_count_line_that_disagrees_with_the_meter_gets_a_finding():
 
 
 # -- 4. more bad inputs ---------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "HH|" + "x-" * 500_000 + "|\n",                                       # 1,000,000 columns
-    "HH|" + "x-" * 50_000 + "|\n  |" + "1e+a2e+a3e+a4e+a" * 6250 + "|\n",   # 100,000-char count
-    "HH|" + "x" * 5002 + "|\n  |1 " + "0" * 5000 + "|\n",                 # a 5,000-digit beat
-    "".join(f"Q{i}|x-x-x-x-|\n" for i in range(10_000)),                   # 10,000 labels
-    "".join(f"Q{i} = snare\n" for i in range(10_000)) + "\nQ1|o---|\n",   # 10,000 legend lines
-    "repeat " * 200_000 + "\n" + STAVE,                                   # a 1.4 MB prose line
-    "tempo" + " " * 20_000 + "!\n" + STAVE,
-    "time" + " " * 20_000 + "4/4x\n" + STAVE,
-    "1 " * 20_000 + "\n" + "- " * 20_000 + "\n" + "4 " * 20_000 + "\n|\n",  # 20,000 stacks
-    "  " + " ".join(["4/4"] * 30_000) + "\nHH|" + "x-x-x-x-|" * 10_000 + "\n",
-    "   " + "|1.--|2.--" * 2000 + "|\nHH|:" + "x---|" * 4000 + ":|x999\n",
-], ids=["1M-columns", "long-count", "digits", "labels", "legend", "prose", "tempo-spaces",
-        "meter-spaces", "stacks", "meter-row", "endings"])
-def test_huge_inputs_are_read_in_bounded_time(text):
+# Inputs whose unbounded reading took minutes or ran out of memory.  How long each takes
+# against a real tab of the same size is measured by benchmarks/huge_tabs.py (a ratio in one
+# process, not a timed test); here: each is read whole, with its bars bounded.
+HUGE_INPUTS = {
+    "1M-columns": "HH|" + "x-" * 500_000 + "|\n",
+    "long-count": "HH|" + "x-" * 50_000 + "|\n  |" + "1e+a2e+a3e+a4e+a" * 6250 + "|\n",
+    "digits": "HH|" + "x" * 5002 + "|\n  |1 " + "0" * 5000 + "|\n",
+    "labels": "".join(f"Q{i}|x-x-x-x-|\n" for i in range(10_000)),
+    "legend": "".join(f"Q{i} = snare\n" for i in range(10_000)) + "\nQ1|o---|\n",
+    "prose": "repeat " * 200_000 + "\n" + STAVE,
+    "tempo-spaces": "tempo" + " " * 20_000 + "!\n" + STAVE,
+    "meter-spaces": "time" + " " * 20_000 + "4/4x\n" + STAVE,
+    "stacks": "1 " * 20_000 + "\n" + "- " * 20_000 + "\n" + "4 " * 20_000 + "\n|\n",
+    "meter-row": "  " + " ".join(["4/4"] * 30_000) + "\nHH|" + "x-x-x-x-|" * 10_000 + "\n",
+    "endings": "   " + "|1.--|2.--" * 2000 + "|\nHH|:" + "x---|" * 4000 + ":|x999\n",
+}
+
+
+@pytest.mark.parametrize("text", HUGE_INPUTS.values(), ids=HUGE_INPUTS.keys())
+def test_huge_inputs_are_read_whole_with_bounded_bars(text):
     result = parse(text)
     assert len(result.score.bars) <= 10_000 + MAX_PLAYED_BARS

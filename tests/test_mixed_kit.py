@@ -41,13 +41,21 @@ def render(performance, kit, path):
 def test_mix_names_round_trip_and_bad_ones_are_named():
     name = mix_name("fluid-gm", {"hihat": "h2-audiophob", "kick": "fluid-gm", "ride": "x"})
     assert name == "mix:fluid-gm,hihat=h2-audiophob,ride=x"      # the base's own family left out
-    assert parse_mix(name) == ("fluid-gm", {"hihat": "h2-audiophob", "ride": "x"}, "own")
+    assert parse_mix(name) == ("fluid-gm", {"hihat": "h2-audiophob", "ride": "x"}, "own", {})
     leveled = mix_name("fluid-gm", {"hihat": "h2-audiophob"}, "base")
     assert leveled == "mix:fluid-gm,hihat=h2-audiophob,levels=base"
-    assert parse_mix(leveled) == ("fluid-gm", {"hihat": "h2-audiophob"}, "base")
+    assert parse_mix(leveled) == ("fluid-gm", {"hihat": "h2-audiophob"}, "base", {})
+    turned = mix_name("fluid-gm", {"hihat": "h2-audiophob"}, "own", {"hihat": -6.5, "kick": -3,
+                                                                   "snare": 0})
+    assert turned == "mix:fluid-gm,kick=fluid-gm:-3,hihat=h2-audiophob:-6.5"
+    assert parse_mix(turned) == ("fluid-gm", {"kick": "fluid-gm", "hihat": "h2-audiophob"},
+                                 "own", {"kick": -3.0, "hihat": -6.5})
     for bad, said in (("mix:", "base kit first"), ("mix:hihat=a", "base kit first"),
                       ("mix:a,hat=b", "found 'hat=b'"), ("mix:a,kick=b,kick=c", "named twice"),
-                      ("mix:a,kick=b,levels=loud", "levels is own or base, not 'loud'")):
+                      ("mix:a,kick=b,levels=loud", "levels is own or base, not 'loud'"),
+                      ("mix:a,kick=b:loud", "decibels from -60 to 24, not 'loud'"),
+                      ("mix:a,kick=b:-99", "decibels from -60 to 24, not '-99'"),
+                      ("mix:a,kick=:3", "FAMILY=KIT:DB")):
         with pytest.raises(UnknownComponentError, match=said):
             get_kit(MANAGER, bad)
     with pytest.raises(UnknownComponentError, match="unknown kit 'nokit'; valid names"):
@@ -119,21 +127,49 @@ def test_levels_base_plays_a_part_at_the_base_kits_level(performance, tmp_path):
     assert np.allclose(leveled[1][:n] * (gm[0] / leveled[0]), gm[1][:n], atol=1e-5)
 
 
+@needs_kits
+def test_a_family_turned_down_is_its_own_render_at_that_gain(performance, tmp_path):
+    """A real performance with the hi-hats 20 dB down: the kit's render less 0.9 of its
+    hi-hats alone (a sample kit's parts sum exactly), every onset where it was."""
+    from drumtabber.dataset.examples import performed_score
+    from drumtabber.dataset.render import render_score
+    from drumtabber.score import Score
+    score = performed_score(performance)
+    path = tmp_path / "h.wav"
+    render_score(Score(bars=score.bars, events=[e for e in score.events
+                                                if e.instrument.family == "hihat"]),
+                 performance.tempo_map, get_kit(MANAGER, KITS[0], installed=True), path,
+                 sample_rate=RATE, gain=0.5)
+    hats = load_audio(path, sample_rate=RATE)[0]
+    onsets, whole = render(performance, KITS[0], tmp_path / "k.wav")
+    turned, quiet = render(performance, f"mix:{KITS[0]},hihat={KITS[0]}:-20", tmp_path / "q.wav")
+    assert np.array_equal(turned["time"], onsets["time"])
+    n = min(len(whole), len(quiet), len(hats))
+    assert np.abs(hats[:n]).max() > 0.05
+    assert np.allclose(whole[:n] - quiet[:n], 0.9 * hats[:n], atol=1e-5)
+
+
 @needs_fluidsynth
 @needs_kits
 def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
     midi = train_midi_folder(tmp_path, 4)
     code, _, err = run_cli("train", midi, "--out", tmp_path / "model", "--kits",
                            ",".join(KITS), "--kits-per-file", "1", "--max-seconds", "4",
-                           "--mix-kits", "1", "--mix-levels", "base", "-o", "epochs=1")
+                           "--mix-kits", "1", "--mix-levels", "base", "--mix-gains", "12",
+                           "-o", "epochs=1")
     assert code == 0, err
     assert "4 renders with mixed kits" in err
     import json
     info = json.loads((tmp_path / "model" / "model.json").read_text())["info"]
     assert info["mix_share"] == 1.0 and info["mix_levels"] == "base" and info["examples"] == 4
+    assert info["mix_gains"] == 12.0
     code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", "0.5",
                            "--mix-levels", "loud")
     assert code == 2 and "--mix-levels must be own or base" in err
+    for bad in ("-1", "41", "nan"):
+        code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", "0.5",
+                               "--mix-gains", bad)
+        assert code == 2 and "--mix-gains must be decibels from 0 to 40" in err
     for share in ("1.5", "-0.1", "nan"):
         code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", share)
         assert code == 2 and "--mix-kits must be a share from 0 to 1" in err

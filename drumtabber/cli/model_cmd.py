@@ -43,6 +43,9 @@ def train_onsets_command(
         mix_levels: str = typer.Option("own", "--mix-levels", help="A mixed kit's families "
                                        "as loud as their own kits make them (`own`) or as "
                                        "the render's kit would (`base`)."),
+        mix_gains: float = typer.Option(0.0, "--mix-gains", help="Each family of a mixed kit "
+                                        "0 to this many dB quieter, drawn for it (a mix's "
+                                        "balance: a distant hi-hat)."),
         backend_name: Optional[str] = typer.Option(
             None, "--backend", help="Model backend (default: the training.backend setting, "
             "keras-cnn)."),
@@ -93,6 +96,8 @@ def train_onsets_command(
     from ..audio.mixed_kit import LEVELS
     if mix_levels not in LEVELS:
         fail(f"--mix-levels must be {' or '.join(LEVELS)}, not {mix_levels!r}", 2)
+    if not 0.0 <= mix_gains <= 40.0:
+        fail(f"--mix-gains must be decibels from 0 to 40, not {mix_gains:g}", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:
@@ -126,6 +131,7 @@ def train_onsets_command(
                       info={"midi": str(midi_dir), "command": _command_line()},
                       chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
                       init=start, window=window, mix_share=mix_kits, mix_levels=mix_levels,
+                      mix_gains=mix_gains,
                       log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {out}", err=True)
 

@@ -105,4 +105,5 @@ def kits_command(ctx: typer.Context,
                    f"bank {r['bank']} program {r['program']}")
     from ..audio.mixed_kit import FAMILIES
     typer.echo(f"Kits mix wherever a kit is named: mix:BASE,FAMILY=KIT,... plays each family "
-               f"({', '.join(FAMILIES)}) named with its kit, the rest with BASE.", err=True)
+               f"({', '.join(FAMILIES)}) named with its kit, the rest with BASE; FAMILY=KIT:DB "
+               "also turns it up or down.", err=True)

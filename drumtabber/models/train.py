@@ -59,7 +59,8 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
                       jobs: int = 1, seed: int = 0, plugins_dirs=(), info=None,
                       chain: str = "", copies: int = 1, kits_per_file: int = 0,
                       resume: bool = False, init=None, window: str = "start",
-                      mix_share: float = 0.0, mix_levels: str = "own", log=print) -> Path:
+                      mix_share: float = 0.0, mix_levels: str = "own", mix_gains: float = 0.0,
+                      log=print) -> Path:
     """Render every file with every kit (or ``kits_per_file`` of them drawn at random for
     each file; ``copies`` times, each through the augmentation
     ``chain`` with its own seed when there is one), train a network of ``backend`` on the
@@ -73,7 +74,8 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
     drawn at ``random`` for each render (more of the performances heard).  ``mix_share``:
     the share of renders whose kit is a mix (:mod:`drumtabber.audio.mixed_kit`), each drum
     family of the render's kit (percussion aside) played by one of ``kits`` drawn for it, as
-    loud as that kit plays it (``mix_levels`` "own") or as the render's kit would ("base")."""
+    loud as that kit plays it (``mix_levels`` "own") or as the render's kit would ("base"),
+    and ``mix_gains`` > 0: each of those families 0 to that many dB quieter, drawn for it."""
     from ..audio.features import FeatureConfig
     class_map = manager.get("class_map", scheme)
     if init is not None:
@@ -102,9 +104,11 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
         work = [replace(j, window_at=float(u)) for j, u in zip(work, places)]
     if mix_share > 0:                       # its own draws too
         from ..audio.mixed_kit import FAMILIES, mix_name
-        mixing = np.random.default_rng([seed, 2])
-        work = [replace(j, kit=mix_name(j.kit, {f: str(mixing.choice(kits))
-                                                for f in FAMILIES[:-1]}, mix_levels))
+        mixing, turning = np.random.default_rng([seed, 2]), np.random.default_rng([seed, 3])
+        work = [replace(j, kit=mix_name(
+                    j.kit, {f: str(mixing.choice(kits)) for f in FAMILIES[:-1]}, mix_levels,
+                    {f: round(float(turning.uniform(-mix_gains, 0)), 1) for f in FAMILIES[:-1]}
+                    if mix_gains > 0 else None))
                 if mixing.random() < mix_share else j for j in work]
     log(f"rendering {len(midi_paths)} MIDI files with {len(kits)} kits"
         + (f" ({per_file} at random for each file)" if per_file < len(kits) else "")
@@ -138,7 +142,7 @@ def train_onset_model(midi_paths: list[Path], out: Path, manager, *, kits: list[
              "max_seconds": max_seconds, "examples": len(examples),
              "chain": str(chain or ""), "copies": copies, "kits_per_file": per_file,
              "window": window, "mix_share": mix_share,
-             **({"mix_levels": mix_levels} if mix_share > 0 else {}),
+             **({"mix_levels": mix_levels, "mix_gains": mix_gains} if mix_share > 0 else {}),
              "frames": int(sum(len(f) for f, _ in examples)),
              "options": {k: getattr(options, k) for k in vars(options)}, "history": history,
              **({"init": {"path": str(init.path), **{k: init.info.get(k) for k in

@@ -170,6 +170,8 @@ def test_train_mixes_kits_for_a_share_of_the_renders(tmp_path, run_cli):
         code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", "0.5",
                                "--mix-gains", bad)
         assert code == 2 and "--mix-gains must be decibels from 0 to 40" in err
+    code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-gains", "6")
+    assert code == 2 and "give --mix-kits SHARE too" in err and not (tmp_path / "m2").exists()
     for share in ("1.5", "-0.1", "nan"):
         code, _, err = run_cli("train", midi, "--out", tmp_path / "m2", "--mix-kits", share)
         assert code == 2 and "--mix-kits must be a share from 0 to 1" in err

@@ -98,6 +98,8 @@ def train_onsets_command(
         fail(f"--mix-levels must be {' or '.join(LEVELS)}, not {mix_levels!r}", 2)
     if not 0.0 <= mix_gains <= 40.0:
         fail(f"--mix-gains must be decibels from 0 to 40, not {mix_gains:g}", 2)
+    if mix_gains and not mix_kits:
+        fail("--mix-gains turns the families of mixed kits: give --mix-kits SHARE too", 2)
     backend = configured_component(st, lambda n: st.manager.get("model_backend", n),
                                    "training.backend", backend_name)
     try:

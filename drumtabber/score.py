@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
+from functools import lru_cache
 
 
 class Instrument(str, Enum):
@@ -104,6 +105,7 @@ VELOCITY_ACCENT = 120
 VELOCITY_GHOST = 40
 
 
+@lru_cache(maxsize=None)          # a few sets of articulations, one call per parsed hit
 def velocity_for(articulations: frozenset) -> int:
     """The default MIDI velocity of a hit with these articulations."""
     if Articulation.ACCENT in articulations:
@@ -146,9 +148,12 @@ class Bar:
 
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Event:
-    """One drum hit."""
+    """One drum hit.  Treat it as immutable (``dataclasses.replace`` makes a changed copy):
+    it is hashed by value.  Not ``frozen``: a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``, five times slower, and parsing a tab makes one per hit
+    (a fifth of ``validate``'s time, ``benchmarks/validate_speed.py``)."""
 
     bar: int                        # index into Score.bars
     beat: Fraction                  # beats from the start of the bar

@@ -7,7 +7,8 @@ value is its General MIDI key.  Measures are unrolled through their repeats (a r
 closed with ``n`` plays its section ``n`` times, twice when the file says less; alternate
 endings play on the passes they name); each measure's time signature is its meter; the
 song's tempo and the tempo changes of mix tables give the tempo map.  Ghost notes get
-velocity 40, accented ones 127; a tied note is no new stroke.
+velocity 40, accented ones 127; a tied note is no new stroke.  The direction signs (Da Capo,
+Da Segno, al Coda / al Fine, To Coda, Fine) are followed as Guitar Pro plays them.
 """
 from __future__ import annotations
 
@@ -33,22 +34,84 @@ class GuitarProOptions:
     track: str = ""                 # the drum track's name ("": the first percussion track)
 
 
-def playing_order(headers) -> list[tuple[int, int]]:
-    """(measure index, pass) in playing order, repeats unrolled."""
+# Where each jump sign sends the player: Da Capo to the first measure, Da Segno (Segno)
+# to the measure marked so; "al Coda" / "al Double Coda" / "al Fine" say what the player
+# obeys after the jump: the To Coda sign ("Da Coda", "Da Double Coda") or Fine.
+JUMP_TARGETS = {"Da Capo": None, "Da Segno": "Segno", "Da Segno Segno": "Segno Segno"}
+TO_CODA = {"Da Coda": "Coda", "Da Double Coda": "Double Coda"}
+
+
+def _ending_group_last(headers, i: int) -> int:
+    """The last pass any alternate ending next to measure ``i`` (its run of endings) names:
+    after a jump only that ending is played."""
+    lo = hi = i
+    while lo > 0 and headers[lo - 1].repeatAlternative:
+        lo -= 1
+    while hi + 1 < len(headers) and headers[hi + 1].repeatAlternative:
+        hi += 1
+    return max(h.repeatAlternative.bit_length() for h in headers[lo:hi + 1])
+
+
+def playing_order(headers, findings: list | None = None,
+                  src: str = "<guitarpro>") -> list[tuple[int, int]]:
+    """(measure index, pass) in playing order: repeats unrolled, alternate endings on the
+    passes they name (a skipped ending's repeat sign is not obeyed), and the jumps of
+    Guitar Pro's direction signs followed the way Guitar Pro plays them: Da Capo / Da
+    Segno (/ Segno) at the end of their measure, once, then repeats are played once,
+    with their last ending, up to Fine or a To Coda sign, as the jump says.  A jump to a
+    sign the song lacks is reported (DT107) and not taken; each jump taken is reported
+    (DT111)."""
+    findings = findings if findings is not None else []
+    signs = {h.direction.name: k for k, h in enumerate(headers) if h.direction is not None}
     order, i, start, pass_no = [], 0, 0, 1
+    after = None                    # the jump taken: its "al ..." part ("" for none)
+    taken: set = set()
     while i < len(headers) and len(order) < MAX_PLAYED_MEASURES:
         h = headers[i]
         if h.isRepeatOpen and i != start:        # a new section starts here
             start, pass_no = i, 1
         ending = h.repeatAlternative or 0
-        if not ending or ending & (1 << (pass_no - 1)):
-            order.append((i, pass_no))
-        if h.repeatClose is not None and h.repeatClose >= 0:
+        if ending and after is not None:
+            played = ending.bit_length() == _ending_group_last(headers, i)
+        else:
+            played = not ending or bool(ending & (1 << (pass_no - 1)))
+        if not played:
+            i += 1
+            continue
+        order.append((i, pass_no))
+        if after is None and h.repeatClose is not None and h.repeatClose >= 0:
             if pass_no < max(2, h.repeatClose):
                 pass_no += 1
                 i = start
                 continue
+        if (h.repeatClose is not None and h.repeatClose >= 0) or (
+                ending and i + 1 < len(headers) and not headers[i + 1].repeatAlternative):
             start, pass_no = i + 1, 1            # a later close repeats from here
+        here = h.direction.name if h.direction is not None else ""
+        jump = h.fromDirection.name if h.fromDirection is not None else ""
+        if after is not None and here == "Fine" and after in ("", "Fine"):
+            break
+        if after in TO_CODA.values() and TO_CODA.get(jump) == after and jump not in taken:
+            taken.add(jump)
+            if after not in signs:
+                findings.append(Finding(src, 1, 1, "DT107", f"measure {i + 1}: {jump!r} "
+                                        f"but the song has no {after!r} sign; played on"))
+            else:
+                i = start = signs[after]
+                continue
+        base, _, al = jump.partition(" al ")
+        if base in JUMP_TARGETS and jump not in taken:
+            taken.add(jump)
+            sign = JUMP_TARGETS[base]
+            if sign is not None and sign not in signs:
+                findings.append(Finding(src, 1, 1, "DT107", f"measure {i + 1}: {jump!r} "
+                                        f"but the song has no {sign!r} sign; played on"))
+            else:
+                target = 0 if sign is None else signs[sign]
+                findings.append(Finding(src, 1, 1, "DT111", f"measure {i + 1}: {jump!r}, "
+                                        f"played on from measure {target + 1}"))
+                after, i, start, pass_no = al, target, target, 1
+                continue
         i += 1
     return order
 
@@ -73,7 +136,7 @@ def read_guitar_pro(data: bytes, path, options: GuitarProOptions) -> ParseResult
     headers = [m.header for m in track.measures]
     notes, tempos, meters, findings = [], [(0, round(60_000_000 / song.tempo), 1, 1)], [], []
     tick = 0
-    for k, (i, _) in enumerate(playing_order(headers)):
+    for k, (i, _) in enumerate(playing_order(headers, findings, src)):
         measure, header = track.measures[i], headers[i]
         meter = Meter(header.timeSignature.numerator, header.timeSignature.denominator.value)
         meters.append((tick, meter, i + 1, 1))

@@ -75,3 +75,63 @@ def test_no_drum_track_and_broken_files(tmp_path):
     gp.write(song, str(tmp_path / "guitar.gp5"))
     r = load_tab(tmp_path / "guitar.gp5", MANAGER)
     assert r.findings[-1].code == "DT002" and "no percussion track" in r.findings[-1].message
+
+
+def measures_file(tmp_path, n, **marks):
+    """A drum track of ``n`` 4/4 measures of kicks; ``marks``: measure number (1-based) ->
+    dict of MeasureHeader fields (``direction`` / ``fromDirection`` as sign names)."""
+    song = gp.Song()
+    drums = song.tracks[0]
+    drums.isPercussionTrack, drums.name = True, "Drums"
+    drums.channel.channel = 9
+    while len(song.measureHeaders) < n:
+        song.measureHeaders.append(gp.MeasureHeader(number=len(song.measureHeaders) + 1,
+                                                    start=960 + 3840 * len(song.measureHeaders)))
+    for number, fields in marks.items():
+        header = song.measureHeaders[int(number[1:]) - 1]
+        for key, value in fields.items():
+            setattr(header, key, gp.DirectionSign(value) if "irection" in key else value)
+    while len(drums.measures) < n:
+        drums.measures.append(gp.Measure(drums, song.measureHeaders[len(drums.measures)]))
+    for m in drums.measures:
+        measure_beats(m, [36, 36, 36, 36])
+    gp.write(song, str(tmp_path / "jumps.gp5"))
+    return load_tab(tmp_path / "jumps.gp5", MANAGER)
+
+
+def played(r):
+    """The measure (1-based, as written) of each bar played: a note's line is its measure."""
+    return [line for _, line in sorted({(e.bar, e.line) for e in r.score.events})]
+
+
+def test_alternate_endings_play_on_their_passes(tmp_path):
+    # |: 1 |1. 2 :|2. 3 | 4 : the first ending's repeat sign is not obeyed on pass 2
+    r = measures_file(tmp_path, 4, m1={"isRepeatOpen": True},
+                      m2={"repeatAlternative": 1, "repeatClose": 2}, m3={"repeatAlternative": 2})
+    assert played(r) == [1, 2, 1, 3, 4]
+    assert len(r.score.events) == 4 * 5
+
+
+def test_da_segno_al_coda(tmp_path):
+    r = measures_file(tmp_path, 6, m2={"direction": "Segno"}, m3={"fromDirection": "Da Coda"},
+                      m5={"fromDirection": "Da Segno al Coda"}, m6={"direction": "Coda"})
+    assert played(r) == [1, 2, 3, 4, 5, 2, 3, 6]
+    assert any(f.code == "DT111" and "measure 5" in f.message and "measure 2" in f.message
+               for f in r.findings)
+    kicks = sorted(t for e, t in zip(r.score.events, r.performed_s))
+    assert len(kicks) == 32 and round(kicks[-1] - kicks[0], 6) == round(31 * 0.5, 6)  # 120 BPM
+
+
+def test_da_capo_al_fine_plays_repeats_once_with_the_last_ending(tmp_path):
+    r = measures_file(tmp_path, 4, m1={"isRepeatOpen": True},
+                      m2={"repeatAlternative": 1, "repeatClose": 2},
+                      m3={"repeatAlternative": 2, "direction": "Fine"},
+                      m4={"fromDirection": "Da Capo al Fine"})
+    assert played(r) == [1, 2, 1, 3, 4, 1, 3]
+
+
+def test_a_jump_to_a_missing_sign_is_reported_and_not_taken(tmp_path):
+    r = measures_file(tmp_path, 3, m2={"fromDirection": "Da Segno"})
+    assert played(r) == [1, 2, 3]
+    bad = [f for f in r.findings if f.code == "DT107"]
+    assert len(bad) == 1 and "measure 2" in bad[0].message and "'Segno'" in bad[0].message

@@ -63,6 +63,8 @@ SETTINGS = {s.key: s for s in [
     Setting("features.bands_per_octave", "int", 12, "bands per octave of logfilt features",
             *_BANDS),
     Setting("features.diff", "bool", False, "append the positive first-order difference"),
+    Setting("features.log_mul", "float", 1.0, "features are log10(1 + log_mul * magnitude)",
+            _within(1e-9, 1e9), "a factor above 0, at most 1e9"),
     Setting("classes.scheme", "str", "drumtabber", "class-mapping scheme name"),
     Setting("training.backend", "str", "keras-cnn", "model backend name (train-onsets --backend)"),
     Setting("training.classes", "str", "onsets", "class scheme of trained onset models (a TOML scheme)"),

@@ -54,11 +54,37 @@ def test_features_from_settings(tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(kind="cqt"), "features.kind"), (dict(hop_length=0), "hop_length"),
-    (dict(fmax=30000.0), "Nyquist"),
+    (dict(fmax=30000.0), "Nyquist"), (dict(log_mul=0.0), "log_mul"),
+    (dict(log_mul=float("nan")), "log_mul"),
 ])
 def test_bad_feature_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         FeatureConfig(**kwargs)
+
+
+def test_log_mul_makes_the_features_logarithmic():
+    """``log_mul`` scales the magnitudes inside the log (madmom's ``mul``).  librosa's mel
+    magnitudes of audio in [-1, 1] stay far under 1, so with 1 (the seed's setting, and models
+    trained before 2026-12-07) log10(1 + x) is nearly x: a real recording 12 dB softer gives
+    features 4 times smaller.  With the models' 1000 the loud bins move down by one constant,
+    log10(4), as in a log spectrogram, and a per-band normalisation sees the same shapes.
+    Recording: MDB Drums, MusicDelta_Punk_Drum.wav (../shared/data/mdb-dev, CC BY-NC-SA 4.0)."""
+    from dataclasses import replace
+
+    from drumtabber.audio.io import load_audio
+    samples = load_audio(ROOT.parent / "shared" / "data" / "mdb-dev" / "MusicDelta_Punk_Drum.wav",
+                         sample_rate=44100)[0][:5 * 44100]
+    base = FeatureConfig(n_mels=84, n_fft=1024, fmin=30.0, fmax=16000.0)
+    logged = replace(base, log_mul=1000.0)
+    plain, scaled = compute_features(samples, base), compute_features(samples, logged)
+    assert plain.max() < 0.5
+    assert np.allclose(scaled, np.log10(1 + 1000 * (10.0 ** plain - 1)), atol=1e-3)
+    loud = scaled > 2.0                                  # 1000 x magnitude above 100
+    assert loud.mean() > 0.01
+    softer_plain = compute_features(samples / 4, base)
+    softer_scaled = compute_features(samples / 4, logged)
+    assert np.median(plain[loud] / softer_plain[loud]) > 3.8
+    assert abs(np.median(scaled[loud] - softer_scaled[loud]) - np.log10(4)) < 0.03
 
 
 def may3beta_onsets():

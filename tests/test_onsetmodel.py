@@ -587,6 +587,65 @@ def test_train_command_with_the_crnn_and_sample_kits(tmp_path, run_cli):
 
 
 @needs_fluidsynth
+def test_examples_rendered_once_are_trained_on_elsewhere(tmp_path, run_cli):
+    """`train --save-examples FILE` without --out renders only; `train FILE --out` trains on
+    those examples (what a GPU machine without FluidSynth and the kits runs).  The file gives
+    back the frames and targets exactly and the features within the 8-bit code's step (3 %
+    of a value); the model records how its examples were made.  Render options with an
+    examples file, another kind of file and a run without --out or --save-examples are
+    refused, and nothing is written."""
+    from dataclasses import asdict
+
+    from drumtabber.audio.features import FeatureConfig
+    from drumtabber.dataset.example_files import read_examples, write_examples
+    from drumtabber.models.train import MODEL_FEATURES, render_examples
+    midi = train_midi_folder(tmp_path, 2)
+    features = FeatureConfig(**MODEL_FEATURES)
+    examples, facts = render_examples(sorted(midi.glob("*.mid")), MANAGER,
+                                      kits=["h2-black-pearl"], features=features,
+                                      max_seconds=6, chain="realistic", log=lambda m: None)
+    classes = MANAGER.get("class_map", "onsets").classes()
+    write_examples(tmp_path / "direct.npz", examples, features=asdict(features),
+                   scheme="onsets", classes=classes, facts=facts)
+    stored, meta = read_examples(tmp_path / "direct.npz")
+    assert meta["features"] == asdict(features) and meta["classes"] == classes
+    assert meta["facts"]["frames"] == facts["frames"] == sum(len(f) for f, _ in stored)
+    for (f, t), (g, u) in zip(examples, stored):
+        assert np.array_equal(t, u) and set(np.unique(t)) == {0.0, 0.5, 1.0}
+        heard = f > 1e-5
+        assert heard.mean() > 0.5
+        assert np.allclose(g[heard], f[heard], rtol=0.03, atol=0)
+        assert np.all(g[~heard] <= 2e-5)
+
+    code, _, err = run_cli("train", midi, "--save-examples", tmp_path / "ex.npz", "--kits",
+                           "h2-black-pearl", "--max-seconds", "6")
+    assert code == 0 and "wrote" in err and (tmp_path / "ex.npz").is_file()
+    assert not (tmp_path / "model").exists()
+    code, _, err = run_cli("train", tmp_path / "ex.npz", "--out", tmp_path / "model",
+                           "--backend", "keras-crnn", "-o", "filters=4", "-o", "gru_units=8",
+                           "-o", "epochs=2", "-o", "segment_frames=100")
+    assert code == 0, err
+    info = json.loads((tmp_path / "model" / "model.json").read_text())["info"]
+    assert info["examples_file"] == str(tmp_path / "ex.npz") and info["examples"] == 2
+    assert info["kits"] == ["h2-black-pearl"] and len(info["history"]["loss"]) == 2
+    assert info["max_seconds"] == 6 and "command" in info     # how the renders were made
+    assert load_onset_model(tmp_path / "model", MANAGER).features == features
+
+    (tmp_path / "text.npz").write_text("not examples")
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    for args, code_expected, message in (
+            ([tmp_path / "ex.npz", "--out", tmp_path / "m2", "--kits", "fluid-gm", "--files",
+              "3"], 2, "--kits, --files cannot apply"),
+            ([tmp_path / "text.npz", "--out", tmp_path / "m2"], 1, "found no zip archive"),
+            ([tmp_path / "other.npz", "--out", tmp_path / "m2"], 1,
+             "expected a drumtabber-examples file"),
+            ([midi], 2, "give --out (a model folder to write), --save-examples FILE")):
+        code, _, err = run_cli("train", *args)
+        assert code == code_expected and message in err and "Traceback" not in err, err
+        assert not (tmp_path / "m2").exists()
+
+
+@needs_fluidsynth
 def test_tune_thresholds_through_a_chain_on_held_out_kits(tmp_path, run_cli):
     """Thresholds tuned on validation renders of a sample kit through a chain go into the
     model folder, with how they were tuned; a broken chain is named before any render."""

@@ -36,6 +36,7 @@ class FeatureConfig:
     fmin: float = 20.0
     fmax: float = 20000.0
     diff: bool = False                # append the half-wave rectified first-order difference
+    log_mul: float = 1.0              # features are log10(1 + log_mul * magnitude) (madmom's mul)
 
     def __post_init__(self):
         if self.kind not in FEATURE_KINDS:
@@ -44,6 +45,9 @@ class FeatureConfig:
         for name in ("sample_rate", "n_fft", "hop_length", "n_mels", "bands_per_octave"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"features.{name}: expected a number above 0")
+        if not (isinstance(self.log_mul, (int, float)) and 0 < self.log_mul <= 1e9):
+            raise ConfigError(f"features.log_mul: expected a number above 0 (at most 1e9), "
+                              f"found {self.log_mul!r}")
         if not 0 <= self.fmin < self.fmax <= self.sample_rate / 2:
             raise ConfigError(f"features.fmin/fmax: expected 0 <= fmin < fmax <= "
                               f"{self.sample_rate / 2:g} (Nyquist), found {self.fmin:g}, "
@@ -80,7 +84,7 @@ def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
     Returns
     -------
     np.ndarray, shape (n_frames, n_bands) or (n_frames, 2 * n_bands) with ``diff``
-        ``log10(1 + magnitude)`` per band, float32; ``n_frames = 1 + n // hop_length``.
+        ``log10(1 + log_mul * magnitude)`` per band, float32; ``n_frames = 1 + n // hop_length``.
     """
     from .onsets import frames_in_blocks
     samples = np.asarray(samples, dtype=np.float32)
@@ -104,7 +108,7 @@ def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
     # in blocks of the signal, so that memory stays bounded on long recordings
     spec = frames_in_blocks(spectrogram, samples, hop=config.hop_length, margin=config.n_fft,
                             n_frames=n_frames)
-    feats = np.log10(1.0 + spec).astype(np.float32)
+    feats = np.log10(1.0 + config.log_mul * spec).astype(np.float32)
     if config.diff:
         rise = np.maximum(0.0, np.diff(feats, axis=0, prepend=feats[:1]))
         feats = np.concatenate([feats, rise], axis=1)

@@ -1,6 +1,8 @@
 """``train-onsets``: train a drum onset model on drum MIDI rendered with sampled kits."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 from typing import List, Optional
 
@@ -9,6 +11,9 @@ import typer
 from . import app, configured_component, fail, parse_key_values, state
 
 DEFAULT_KITS = "fluid-gm,timgm6mb,avl-black-pearl,avl-red-zeppelin"
+# train's options that say how to render (they cannot apply to an examples file)
+RENDER_OPTIONS = ("kits", "kits_per_file", "files", "max_seconds", "window", "mix_kits",
+                  "mix_levels", "mix_gains", "jobs", "chain", "copies", "save_examples")
 
 
 def _command_line() -> str:
@@ -23,8 +28,13 @@ def train_onsets_command(
         ctx: typer.Context,
         midi_dir: Path = typer.Argument(..., help="Drum MIDI files: a Groove MIDI Dataset "
                                         "folder (its train split is used) or any folder of .mid "
-                                        "files."),
-        out: Path = typer.Option(..., "--out", help="Model folder to write."),
+                                        "files; or an examples file (.npz) that "
+                                        "--save-examples wrote."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Model folder to write."),
+        save_examples: Optional[Path] = typer.Option(
+            None, "--save-examples", help="Also write the rendered examples to this file "
+            "(.npz, 8-bit; train on it later, elsewhere: `train FILE`); without --out, "
+            "render only."),
         kits: str = typer.Option(DEFAULT_KITS, "--kits", help="Kits to render with, "
                                  "comma-separated (see `drumtabber-data kits`)."),
         kits_per_file: int = typer.Option(0, "--kits-per-file", help="Render each file "
@@ -73,12 +83,21 @@ def train_onsets_command(
     from ..components import build_options
     from ..dataset.examples import list_performances
     from ..errors import ConfigError
-    from ..models.train import META, train_onset_model
+    from ..models.train import (META, MODEL_FEATURES, check_init, examples_from_file,
+                                new_model_folder, render_examples, train_onset_model)
     st = state(ctx)
-    if (out / META).exists() and not force:
+    if out is None and save_examples is None:
+        fail("give --out (a model folder to write), --save-examples FILE, or both", 2)
+    if out is not None and (out / META).exists() and not force:
         fail(f"{out} already holds a model (use --force to replace it)")
-    if out.exists() and not out.is_dir():
+    if out is not None and out.exists() and not out.is_dir():
         fail(f"--out {out} is a file, not a folder")
+    if midi_dir.is_file():                    # an examples file: nothing to render
+        given = [f"--{n.replace('_', '-')}" for n in RENDER_OPTIONS
+                 if ctx.get_parameter_source(n).name not in ("DEFAULT", "DEFAULT_MAP")]
+        if given:
+            fail(f"{midi_dir} holds rendered examples: {', '.join(given)} cannot apply to "
+                 "them (they say how to render)", 2)
     chosen = [k.strip() for k in kits.split(",") if k.strip()]
     known = st.manager.registry("kit").names()
     unknown = [k for k in chosen if k not in known]
@@ -115,27 +134,48 @@ def train_onsets_command(
         fail(f"--copies must be 1-100, not {copies}", 2)
     if chain:
         load_chain(chain, st.manager)        # a broken chain is named before any render
-    if not midi_dir.is_dir():
-        fail(f"not a folder: {midi_dir}")
+    from ..audio.features import FeatureConfig
+    from ..dataset.example_files import write_examples
     from ..models import load_onset_model
     start = None if init is None else load_onset_model(init, st.manager)
-    paths = [r["midi_path"] for r in list_performances(midi_dir, st.manager, split="train",
-                                                          n=files or None)]
-    if not paths:
-        listed = st.manager.pm.hook.list_performances(folder=midi_dir)   # a known collection?
-        if listed is None:
-            fail(f"no MIDI files (.mid, .midi) in {midi_dir}")
-        index = next((r["index"] for r in listed if r.get("index")), midi_dir)
-        fail(f"{index} lists no train-split files")
-    train_onset_model(paths, out, st.manager, kits=chosen, backend=backend, options=options,
-                      scheme=st.config["training.classes"], max_seconds=max_seconds, jobs=jobs,
-                      seed=seed, plugins_dirs=st.plugins_dirs,
-                      info={"midi": str(midi_dir), "command": _command_line()},
-                      chain=chain, copies=copies, kits_per_file=kits_per_file, resume=resume,
-                      init=start, window=window, mix_share=mix_kits, mix_levels=mix_levels,
-                      mix_gains=mix_gains,
-                      log=lambda m: typer.echo(m, err=True))
-    typer.echo(f"wrote {out}", err=True)
+    log = lambda m: typer.echo(m, err=True)      # noqa: E731
+    with new_model_folder(out) if out is not None else nullcontext():
+        if midi_dir.is_file():
+            examples, features, scheme, info = examples_from_file(midi_dir, st.manager)
+            log(f"{len(examples)} examples ({info['frames']:,} frames) from {midi_dir}")
+        else:
+            if not midi_dir.is_dir():
+                fail(f"not a folder: {midi_dir}")
+            paths = [r["midi_path"] for r in list_performances(
+                midi_dir, st.manager, split="train", n=files or None)]
+            if not paths:
+                listed = st.manager.pm.hook.list_performances(folder=midi_dir)  # known?
+                if listed is None:
+                    fail(f"no MIDI files (.mid, .midi) in {midi_dir}")
+                index = next((r["index"] for r in listed if r.get("index")), midi_dir)
+                fail(f"{index} lists no train-split files")
+            # a fine-tune hears what its network heard: the features it was trained on
+            features = start.features if start is not None else FeatureConfig(**MODEL_FEATURES)
+            scheme = st.config["training.classes"]
+            classes = st.manager.get("class_map", scheme).classes()
+            if start is not None:               # before the renders, not after
+                check_init(start, backend, classes, features)
+            examples, facts = render_examples(
+                paths, st.manager, kits=chosen, features=features, scheme=scheme,
+                max_seconds=max_seconds, jobs=jobs, seed=seed, plugins_dirs=st.plugins_dirs,
+                chain=chain, copies=copies, kits_per_file=kits_per_file, window=window,
+                mix_share=mix_kits, mix_levels=mix_levels, mix_gains=mix_gains, log=log)
+            info = {"midi": str(midi_dir), "command": _command_line(), **facts}
+            if save_examples is not None:
+                write_examples(save_examples, examples, features=asdict(features),
+                               scheme=scheme, classes=classes, facts=info)
+                log(f"wrote {save_examples} ({len(examples)} examples, "
+                    f"{facts['frames']:,} frames)")
+        if out is not None:
+            train_onset_model(examples, out, st.manager, backend=backend, options=options,
+                              features=features, scheme=scheme, info=info, resume=resume,
+                              init=start, log=log)
+            log(f"wrote {out}")
 
 
 app.command("train", help="The same as train-onsets.")(train_onsets_command)

@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: setup demo test bench onset-model transcriber
+.PHONY: setup demo test bench onset-model transcriber gpu-kit
 setup: system $(STAMP)
 
 demo: setup
@@ -71,3 +71,18 @@ transcriber: setup $(TRANSCRIBER_MEMBERS)
 	$(VENV)/bin/drumtabber-data ensemble $(TRANSCRIBER_MEMBERS) --out plugins/models/drum-transcriber --force
 	$(VENV)/bin/drumtabber-data tune-thresholds ../shared/data/groove-midi \
 		--model plugins/models/drum-transcriber --kits $(HELD_OUT_KITS) --files 30 --max-seconds 30 --chain realistic
+
+# What a GPU machine (PyTorch and JAX; no TensorFlow, Keras, FluidSynth or sample kits; 64 MiB
+# of files a call) needs to train a transcriber (docs/models.md, "Training on a GPU machine"):
+# the examples rendered once here, 8-bit (about 53 bytes a frame: ~50 MB for 0.95 M frames),
+# and the wheels it lacks, for its Python 3.12.  Carry build/gpu.
+GPU_WHEELS := namex optree pydantic pydantic-core annotated-types typing-inspection mido \
+	tomlkit pyguitarpro
+gpu-kit: setup
+	$(VENV)/bin/drumtabber-data train ../shared/data/groove-midi --save-examples \
+		build/gpu/examples.npz --kits $(TRAIN_KITS) --kits-per-file 2 --files 420 \
+		--max-seconds 20 --jobs 2 --chain training --seed 3
+	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+		--implementation cp --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+		-d build/gpu/wheels "keras==$$($(PY) -c 'import importlib.metadata as m; print(m.version("keras"))')" \
+		$(GPU_WHEELS)

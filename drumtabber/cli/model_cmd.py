@@ -142,6 +142,7 @@ def train_onsets_command(
     with new_model_folder(out) if out is not None else nullcontext():
         if midi_dir.is_file():
             examples, features, scheme, info = examples_from_file(midi_dir, st.manager)
+            info["command"] = _command_line()
             log(f"{len(examples)} examples ({info['frames']:,} frames) from {midi_dir}")
         else:
             if not midi_dir.is_dir():

@@ -162,8 +162,9 @@ def train_onset_model(examples: list, out: Path, manager, *, backend, options, f
 
 def examples_from_file(path: Path, manager) -> tuple[list, object, str, dict]:
     """The examples an examples file holds (:mod:`drumtabber.dataset.example_files`), their
-    feature settings (a FeatureConfig), class scheme and the facts of how they were made; the
-    scheme must have the same classes here."""
+    feature settings (a FeatureConfig), class scheme and the facts of how they were made (the
+    command that rendered them as ``render_command``); the scheme must have the same classes
+    here."""
     from ..audio.features import FeatureConfig
     from ..dataset.example_files import read_examples
     examples, meta = read_examples(path)
@@ -173,8 +174,9 @@ def examples_from_file(path: Path, manager) -> tuple[list, object, str, dict]:
         raise DrumtabberError(f"its examples have the classes {', '.join(meta['classes'])}; "
                               f"the class scheme {scheme!r} here has {', '.join(here)}",
                               path=path)
-    return (examples, FeatureConfig(**meta["features"]), scheme,
-            {**meta["facts"], "examples_file": str(path)})
+    facts = {k: v for k, v in meta["facts"].items() if k != "command"}
+    facts.update(examples_file=str(path), render_command=meta["facts"].get("command"))
+    return examples, FeatureConfig(**meta["features"]), scheme, facts
 
 
 @contextmanager

@@ -39,7 +39,7 @@ def write_examples(path, examples: list, *, features: dict, scheme: str, classes
     """Write ``examples`` (pairs of features (frames, bands) and targets (frames, classes))
     to ``path`` (complete or not at all)."""
     from ..outputs import output_files
-    feats = np.concatenate([f for f, _ in examples]).astype(np.float64)
+    feats = np.concatenate([f for f, _ in examples]).astype(np.float32)
     targets = np.concatenate([t for _, t in examples])
     low, high = np.log(FLOOR), np.log(max(float(feats.max()), FLOOR) + FLOOR)
     codes = np.round((np.log(np.maximum(feats, FLOOR)) - low) / (high - low) * LEVELS)

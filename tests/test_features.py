@@ -55,7 +55,8 @@ def test_features_from_settings(tmp_path):
 @pytest.mark.parametrize("kwargs, message", [
     (dict(kind="cqt"), "features.kind"), (dict(hop_length=0), "hop_length"),
     (dict(fmax=30000.0), "Nyquist"), (dict(log_mul=0.0), "log_mul"),
-    (dict(log_mul=float("nan")), "log_mul"),
+    (dict(log_mul=float("nan")), "log_mul"), (dict(level_db=3.0), "level_db"),
+    (dict(level_db=float("nan")), "level_db"),
 ])
 def test_bad_feature_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -85,6 +86,37 @@ def test_log_mul_makes_the_features_logarithmic():
     softer_scaled = compute_features(samples / 4, logged)
     assert np.median(plain[loud] / softer_plain[loud]) > 3.8
     assert abs(np.median(scaled[loud] - softer_scaled[loud]) - np.log10(4)) < 0.03
+
+
+def test_level_db_hears_every_recording_at_one_level():
+    """``level_db``: a recording is brought to that gated level before its features, so a
+    model hears a recording mastered 15 dB hotter (the MDB Zeppelin track, -13 dBFS gated,
+    against training renders around -28) at its renders' level.  The gate takes the level of
+    the playing: seconds of silence added do not move it.  Recording: MDB Drums,
+    MusicDelta_Zeppelin_Drum.wav (../shared/data/mdb-dev, CC BY-NC-SA 4.0)."""
+    from dataclasses import replace
+
+    from drumtabber.audio.features import gated_level_db
+    from drumtabber.audio.io import load_audio
+    samples = load_audio(ROOT.parent / "shared" / "data" / "mdb-dev" /
+                         "MusicDelta_Zeppelin_Drum.wav", sample_rate=44100)[0][:8 * 44100]
+    level = gated_level_db(samples, 44100)
+    assert -20 < level < -5
+    sine = np.sin(np.arange(44100) * 2 * np.pi * 440 / 44100)
+    assert abs(gated_level_db(sine, 44100) + 3.01) < 0.01
+    padded = np.concatenate([np.zeros(5 * 44100, np.float32), samples])
+    assert abs(gated_level_db(padded, 44100) - level) < 0.1
+    assert gated_level_db(np.zeros(44100), 44100) is None
+    base = FeatureConfig(n_mels=84, n_fft=1024, fmin=30.0, fmax=16000.0)
+    levelled = replace(base, level_db=-30.0)
+    assert np.allclose(compute_features(samples, levelled),
+                       compute_features(samples * 10 ** ((-30.0 - level) / 20), base), atol=1e-5)
+    softer = compute_features(samples * 10 ** (-15 / 20), levelled)
+    assert np.allclose(softer, compute_features(samples, levelled), atol=1e-4)
+    assert not np.allclose(compute_features(samples * 10 ** (-15 / 20), base),
+                           compute_features(samples, base), atol=1e-2)
+    assert np.array_equal(compute_features(np.zeros(4096, np.float32), levelled),
+                          compute_features(np.zeros(4096, np.float32), base))
 
 
 def may3beta_onsets():

@@ -429,6 +429,31 @@ def test_an_ensemble_averages_its_members_and_reads_back(bundled, manager, tmp_p
     assert code == 1 and "--force" in err
 
 
+def test_an_ensemble_hears_recordings_at_its_training_level(bundled, manager, tmp_path, run_cli):
+    """``ensemble --level-db``: the model brings each recording to that gated level before
+    its features, so a real recording and the same recording 12 dB softer give the same
+    activations; the setting reads back, and a level above full scale is refused before
+    anything is written.  Recording: MDB Drums, MusicDelta_Reggae_Drum.wav
+    (../shared/data/mdb-dev, CC BY-NC-SA 4.0)."""
+    from drumtabber.audio.io import load_audio
+    samples, rate = load_audio(ROOT.parent / "shared" / "data" / "mdb-dev" /
+                               "MusicDelta_Reggae_Drum.wav", sample_rate=44100)
+    samples = samples[:6 * rate]
+    code, _, err = run_cli("ensemble", "bundled", "bundled", "--out", tmp_path / "levelled",
+                           "--level-db", "-34")
+    assert code == 0, err
+    levelled = load_onset_model(tmp_path / "levelled", manager)
+    assert levelled.features.level_db == -34.0
+    softer = samples * np.float32(10 ** (-12 / 20))
+    assert np.allclose(levelled.activations(samples, rate), levelled.activations(softer, rate),
+                       atol=1e-3)
+    assert not np.allclose(bundled.activations(samples, rate), bundled.activations(softer, rate),
+                           atol=1e-2)
+    code, _, err = run_cli("ensemble", "bundled", "bundled", "--out", tmp_path / "hot",
+                           "--level-db", "6")
+    assert code == 2 and "--level-db" in err and not (tmp_path / "hot").exists()
+
+
 @pytest.mark.parametrize("track", ["MusicDelta_Punk_Drum", "MusicDelta_Rockabilly_Drum"])
 def test_views_make_the_activations_steadier_under_a_small_delay(bundled, track, tmp_path):
     """A model with two views hears a recording twice, framed half a hop apart: the

@@ -37,6 +37,7 @@ class FeatureConfig:
     fmax: float = 20000.0
     diff: bool = False                # append the half-wave rectified first-order difference
     log_mul: float = 1.0              # features are log10(1 + log_mul * magnitude) (madmom's mul)
+    level_db: float | None = None     # audio scaled to this gated level (dBFS) first; None: as is
 
     def __post_init__(self):
         if self.kind not in FEATURE_KINDS:
@@ -48,6 +49,10 @@ class FeatureConfig:
         if not (isinstance(self.log_mul, (int, float)) and 0 < self.log_mul <= 1e9):
             raise ConfigError(f"features.log_mul: expected a number above 0 (at most 1e9), "
                               f"found {self.log_mul!r}")
+        if self.level_db is not None and not (isinstance(self.level_db, (int, float))
+                                              and -120 <= self.level_db <= 0):
+            raise ConfigError(f"features.level_db: expected a level from -120 to 0 dBFS, or "
+                              f"none, found {self.level_db!r}")
         if not 0 <= self.fmin < self.fmax <= self.sample_rate / 2:
             raise ConfigError(f"features.fmin/fmax: expected 0 <= fmin < fmax <= "
                               f"{self.sample_rate / 2:g} (Nyquist), found {self.fmin:g}, "
@@ -72,13 +77,40 @@ def n_frames_for(n_samples: int, hop_length: int) -> int:
     return 1 + n_samples // hop_length
 
 
+# The gated level of a recording (ITU-R BS.1770's gating without its K-weighting filter):
+# the mean power of 400 ms blocks (75 % overlap) above -70 dBFS, then of the blocks within
+# 10 dB of that mean -- the level of the playing, not of silences and fades.
+LEVEL_BLOCK_S = 0.4
+LEVEL_ABSOLUTE_GATE_DB = -70.0
+LEVEL_RELATIVE_GATE_DB = -10.0
+
+
+def gated_level_db(samples: np.ndarray, sample_rate: int) -> float | None:
+    """The gated level of mono audio in dBFS (a full-scale sine: -3 dB); None for silence."""
+    x = np.asarray(samples, dtype=np.float64)
+    size = max(1, int(LEVEL_BLOCK_S * sample_rate))
+    if len(x) < size:
+        power = np.array([np.mean(np.square(x))]) if len(x) else np.zeros(0)
+    else:
+        cumulative = np.concatenate([[0.0], np.cumsum(np.square(x))])
+        starts = np.arange(0, len(x) - size + 1, max(1, size // 4))
+        power = (cumulative[starts + size] - cumulative[starts]) / size
+    power = power[power > 10 ** (LEVEL_ABSOLUTE_GATE_DB / 10)]
+    if not len(power):
+        return None
+    power = power[power > np.mean(power) * 10 ** (LEVEL_RELATIVE_GATE_DB / 10)]
+    return float(10 * np.log10(np.mean(power)))
+
+
 def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
     """Log-magnitude spectrogram features.
 
     Parameters
     ----------
     samples : np.ndarray, shape (n,)
-        Mono audio at ``config.sample_rate``.
+        Mono audio at ``config.sample_rate``; with ``config.level_db``, scaled to that gated
+        level first (:func:`gated_level_db`), so that a model hears every recording at the
+        level of its training renders.
     config : FeatureConfig
 
     Returns
@@ -88,6 +120,9 @@ def compute_features(samples: np.ndarray, config: FeatureConfig) -> np.ndarray:
     """
     from .onsets import frames_in_blocks
     samples = np.asarray(samples, dtype=np.float32)
+    level = gated_level_db(samples, config.sample_rate) if config.level_db is not None else None
+    if level is not None:
+        samples = samples * np.float32(10 ** ((config.level_db - level) / 20))
     n_frames = n_frames_for(len(samples), config.hop_length)
 
     def spectrogram(block):

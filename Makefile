@@ -67,10 +67,16 @@ build/transcriber/seed%: | setup
 build/transcriber/tuned%: build/transcriber/seed%
 	$(VENV)/bin/drumtabber-data train ../shared/data/groove-midi --out $@ --seed 1$* \
 		--init $< $(TRAIN_DATA) --chain training -o epochs=6 -o learning_rate=0.0003
+# Recordings are brought to the training renders' median gated level (benchmarks/
+# render_levels.py: -33.7 dBFS) once the thresholds are tuned at the renders' own levels.
+TRANSCRIBER_LEVEL_DB := -33.7
 transcriber: setup $(TRANSCRIBER_MEMBERS)
 	$(VENV)/bin/drumtabber-data ensemble $(TRANSCRIBER_MEMBERS) --out plugins/models/drum-transcriber --force
 	$(VENV)/bin/drumtabber-data tune-thresholds ../shared/data/groove-midi \
 		--model plugins/models/drum-transcriber --kits $(HELD_OUT_KITS) --files 30 --max-seconds 30 --chain realistic
+	$(PY) -c 'import json, pathlib; p = pathlib.Path("plugins/models/drum-transcriber/model.json"); \
+		m = json.loads(p.read_text()); m["features"]["level_db"] = $(TRANSCRIBER_LEVEL_DB); \
+		p.write_text(json.dumps(m, indent=1) + "\n")'
 
 # What a GPU machine (PyTorch and JAX; no TensorFlow, Keras, FluidSynth or sample kits; 64 MiB
 # of files a call) needs to train a transcriber (docs/models.md, "Training on a GPU machine"):

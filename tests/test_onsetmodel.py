@@ -429,29 +429,24 @@ def test_an_ensemble_averages_its_members_and_reads_back(bundled, manager, tmp_p
     assert code == 1 and "--force" in err
 
 
-def test_an_ensemble_hears_recordings_at_its_training_level(bundled, manager, tmp_path, run_cli):
-    """``ensemble --level-db``: the model brings each recording to that gated level before
-    its features, so a real recording and the same recording 12 dB softer give the same
-    activations; the setting reads back, and a level above full scale is refused before
-    anything is written.  Recording: MDB Drums, MusicDelta_Reggae_Drum.wav
+def test_the_transcriber_hears_recordings_at_its_training_level(manager):
+    """The shipped transcriber brings each recording to the median gated level of its
+    training renders (``features.level_db``) before its features, so a real recording and the
+    same recording 12 dB softer give the same activations; the onset model, without a level,
+    hears them apart.  Recording: MDB Drums, MusicDelta_Reggae_Drum.wav
     (../shared/data/mdb-dev, CC BY-NC-SA 4.0)."""
     from drumtabber.audio.io import load_audio
     samples, rate = load_audio(ROOT.parent / "shared" / "data" / "mdb-dev" /
                                "MusicDelta_Reggae_Drum.wav", sample_rate=44100)
-    samples = samples[:6 * rate]
-    code, _, err = run_cli("ensemble", "bundled", "bundled", "--out", tmp_path / "levelled",
-                           "--level-db", "-34")
-    assert code == 0, err
-    levelled = load_onset_model(tmp_path / "levelled", manager)
-    assert levelled.features.level_db == -34.0
-    softer = samples * np.float32(10 ** (-12 / 20))
+    samples, softer = samples[:6 * rate], samples[:6 * rate] * np.float32(10 ** (-12 / 20))
+    levelled = load_onset_model("transcriber", manager)
+    assert levelled.features.level_db == pytest.approx(-33.7)
     assert np.allclose(levelled.activations(samples, rate), levelled.activations(softer, rate),
                        atol=1e-3)
-    assert not np.allclose(bundled.activations(samples, rate), bundled.activations(softer, rate),
+    plain = load_onset_model("bundled", manager)
+    assert plain.features.level_db is None
+    assert not np.allclose(plain.activations(samples, rate), plain.activations(softer, rate),
                            atol=1e-2)
-    code, _, err = run_cli("ensemble", "bundled", "bundled", "--out", tmp_path / "hot",
-                           "--level-db", "6")
-    assert code == 2 and "--level-db" in err and not (tmp_path / "hot").exists()
 
 
 @pytest.mark.parametrize("track", ["MusicDelta_Punk_Drum", "MusicDelta_Rockabilly_Drum"])

@@ -190,10 +190,6 @@ def ensemble_command(
                                            "scheme."),
         out: Path = typer.Option(..., "--out", help="Model folder to write."),
         force: bool = typer.Option(False, "--force", help="Replace a model already in --out."),
-        level_db: Optional[float] = typer.Option(
-            None, "--level-db", help="Bring each recording to this gated level (dBFS) before "
-            "the features: the median level of the members' training renders "
-            "(benchmarks/render_levels.py)."),
 ):
     """Join onset models into one whose activations are the mean of theirs (an ensemble:
     steadier than any one network).  Tune its thresholds next (`tune-thresholds`)."""
@@ -203,10 +199,8 @@ def ensemble_command(
         fail("an ensemble needs two models or more", 2)
     if (out / META).exists() and not force:
         fail(f"{out} already holds a model (use --force to replace it)")
-    if level_db is not None and not -120 <= level_db <= 0:
-        fail(f"--level-db must be a level from -120 to 0 dBFS, not {level_db:g}", 2)
     loaded = [load_onset_model(m, st.manager) for m in models]   # errors name the file
-    ensemble(loaded, out, {"command": _command_line()}, level_db)
+    ensemble(loaded, out, {"command": _command_line()})
     typer.echo(f"wrote {out} (an ensemble of {len(loaded)}; tune its thresholds next)", err=True)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -187,12 +187,9 @@ def _check_shapes(model: OnsetModel, where: Path) -> None:
                               f"class scheme has {len(model.classes)} classes", path=where)
 
 
-def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None,
-             level_db: float | None = None) -> Path:
+def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None) -> Path:
     """One model of several (their networks' activations averaged), written to ``out``: they
-    must share backend, features and class scheme.  ``level_db``: the model brings each
-    recording to this gated level before its features (``FeatureConfig.level_db``; the
-    median level of the members' training renders).  Thresholds are left to be tuned anew."""
+    must share backend, features and class scheme.  Thresholds are left to be tuned anew."""
     first, out = models[0], Path(out)
     for m in models[1:]:
         differs = [what for what, a, b in (("backend", m.backend.name, first.backend.name),
@@ -205,8 +202,7 @@ def ensemble(models: list[OnsetModel], out: Path, info: dict | None = None,
                                         if k not in ("thresholds", "threshold_tuning")}}
                for m in models]
     networks = [n for m in models for n in m.networks]
-    features = first.features if level_db is None else replace(first.features, level_db=level_db)
-    OnsetModel(first.backend, networks, features, first.scheme,
+    OnsetModel(first.backend, networks, first.features, first.scheme,
                {**(info or {}), "ensemble_of": members}, out).save(out)
     (out / "history.png").unlink(missing_ok=True)          # an earlier model's
     for k, m in enumerate(models):                          # each member's loss curve

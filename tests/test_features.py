@@ -56,7 +56,7 @@ def test_features_from_settings(tmp_path):
     (dict(kind="cqt"), "features.kind"), (dict(hop_length=0), "hop_length"),
     (dict(fmax=30000.0), "Nyquist"), (dict(log_mul=0.0), "log_mul"),
     (dict(log_mul=float("nan")), "log_mul"), (dict(level_db=3.0), "level_db"),
-    (dict(level_db=float("nan")), "level_db"),
+    (dict(level_db=float("nan")), "level_db"), (dict(level_db=False), "level_db"),
 ])
 def test_bad_feature_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -90,8 +90,8 @@ def test_log_mul_makes_the_features_logarithmic():
 
 def test_level_db_hears_every_recording_at_one_level():
     """``level_db``: a recording is brought to that gated level before its features, so a
-    model hears a recording mastered 15 dB hotter (the MDB Zeppelin track, -13 dBFS gated,
-    against training renders around -28) at its renders' level.  The gate takes the level of
+    model hears a recording mixed far hotter than its renders (the MDB Zeppelin track, about
+    -16 dBFS gated, against the training renders' median -33.7) at its renders' level.  The gate takes the level of
     the playing: seconds of silence added do not move it.  Recording: MDB Drums,
     MusicDelta_Zeppelin_Drum.wav (../shared/data/mdb-dev, CC BY-NC-SA 4.0)."""
     from dataclasses import replace

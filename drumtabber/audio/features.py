@@ -49,8 +49,8 @@ class FeatureConfig:
         if not (isinstance(self.log_mul, (int, float)) and 0 < self.log_mul <= 1e9):
             raise ConfigError(f"features.log_mul: expected a number above 0 (at most 1e9), "
                               f"found {self.log_mul!r}")
-        if self.level_db is not None and not (isinstance(self.level_db, (int, float))
-                                              and -120 <= self.level_db <= 0):
+        if self.level_db is not None and (isinstance(self.level_db, bool) or not (
+                isinstance(self.level_db, (int, float)) and -120 <= self.level_db <= 0)):
             raise ConfigError(f"features.level_db: expected a level from -120 to 0 dBFS, or "
                               f"none, found {self.level_db!r}")
         if not 0 <= self.fmin < self.fmax <= self.sample_rate / 2:

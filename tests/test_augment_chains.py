@@ -59,8 +59,9 @@ def test_the_seed_preset_and_a_chain_file(tmp_path):
 def test_a_chain_extends_another(tmp_path):
     realistic = [s.augmenter.name for s in load_chain("realistic", MANAGER).steps]
     training = load_chain("training", MANAGER)
-    assert [s.augmenter.name for s in training.steps] == [*realistic, "balance", "open-hihat"]
-    assert training.steps[-1].options.share == 0.4
+    assert [s.augmenter.name for s in training.steps] == [*realistic, "balance", "open-hihat",
+                                                          "foot-close"]
+    assert training.steps[-1].options.share == 0.4 and training.steps[-1].probability == 0.3
     (tmp_path / "base.toml").write_text('[[step]]\naugmenter = "gain"\n')
     (tmp_path / "top.toml").write_text('extends = "base.toml"\n[[step]]\naugmenter = "polarity"\n')
     assert [s.augmenter.name for s in load_chain(tmp_path / "top.toml", MANAGER).steps] == [
@@ -386,4 +387,54 @@ def test_thin_plays_every_other_stroke_of_one_family_in_stretches(tmp_path):
     assert lone_kicks(kicks, kept) > lone_kicks(kicks, hats)
     with pytest.raises(DrumtabberError, match="families: expected some of"):
         load_chain_text('[[step]]\naugmenter = "thin"\n[step.options]\nfamilies = "x"\n',
+                        tmp_path)
+
+
+def test_foot_close_opens_every_other_stroke_and_closes_it_without_a_label(tmp_path):
+    """`foot-close` on a real Groove performance rendered with a sampled kit: every other
+    hi-hat stroke is played open and labelled, the stroke after it becomes a soft pedal note
+    in the MIDI (velocity 1 to 12) with no label, every other note keeps its label, and in
+    the audio the open ring stops at the foot's closing without a new attack."""
+    import scipy.signal
+    from drumtabber.dataset.examples import performed_score
+    from drumtabber.dataset.render import render_score
+    parsed = _closed_hihat_groove()
+    kit = MANAGER.get("kit", "h2-black-pearl")
+    if not kit.installed:
+        pytest.skip("h2-black-pearl (hydrogen-drumkits) not installed")
+    chain_file = tmp_path / "foot.toml"
+    chain_file.write_text('[[step]]\naugmenter = "foot-close"\n[step.options]\nshare = 1.0\n'
+                          'min_s = 600.0\nmax_s = 600.0\n')
+    _, plain = _render_with_steps(parsed, '[[step]]\naugmenter = "gain"\np = 0.0\n', tmp_path,
+                                  "plain")
+    wav = tmp_path / "foot.wav"
+    midi, onsets = render_score(performed_score(parsed), parsed.tempo_map, kit, wav,
+                                chain=load_chain(chain_file, MANAGER), seed=4)
+    assert "unlabelled" not in onsets.columns
+    family = np.array([Instrument(v).family for v in plain["instrument"]])
+    hats = plain["time"].to_numpy()[family == "hihat"]
+    opened = onsets["time"].to_numpy()[onsets["instrument"].to_numpy() == "hihat_open"]
+    assert len(hats) >= 40 and set(onsets["instrument"]) & {"hihat_closed", "hihat_pedal"} == set()
+    assert any(np.allclose(opened, hats[phase::2], atol=1e-6) for phase in (0, 1))
+    np.testing.assert_allclose(np.sort(onsets["time"].to_numpy()[
+        onsets["instrument"].to_numpy() != "hihat_open"]),
+        np.sort(plain["time"].to_numpy()[family != "hihat"]), atol=1e-6)
+    pedal = kit.key_for(Instrument.HIHAT_PEDAL)
+    chicks = [m.velocity for m in midi.tracks[0] if m.type == "note_on" and m.note == pedal
+              and m.velocity > 0]
+    assert len(chicks) == len(hats) - len(opened) and 1 <= min(chicks) <= max(chicks) <= 12
+
+    audio = soundfile.read(wav, dtype="float32")[0]
+    mono = audio.mean(axis=1) if audio.ndim > 1 else audio
+    high = scipy.signal.sosfilt(scipy.signal.butter(4, 5000, "hp", fs=44100, output="sos"), mono)
+
+    def level(t0, t1):                  # dB of the energy above 5 kHz from t0 to t1 (s)
+        return 10 * np.log10(np.mean(high[int(t0 * 44100):int(t1 * 44100)] ** 2) + 1e-12)
+    closes = [t for t in hats if np.min(np.abs(opened - t)) > 0.01]
+    before = np.array([level(t - 0.04, t - 0.005) for t in closes])
+    assert np.median([level(t + 0.02, t + 0.06) for t in closes] - before) < -6
+    assert np.median([level(t, t + 0.02) for t in closes] - before) < 3
+    assert np.median([level(t, t + 0.02) - level(t - 0.04, t - 0.005) for t in opened]) > 20
+    with pytest.raises(DrumtabberError, match="velocity"):
+        load_chain_text('[[step]]\naugmenter = "foot-close"\n[step.options]\nvelocity = 0\n',
                         tmp_path)

@@ -93,7 +93,9 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
         What to play (:func:`score_onsets`, changed by score augmenters): each row plays its
         ``event`` at its ``time`` and ``velocity`` (and, given an ``instrument`` column, on that
         instrument: an open hi-hat for a closed one); notes without a row are left out.  A note
-        moved off its score time goes to the tick nearest that time (within half a tick).
+        moved off its score time goes to the tick nearest that time (within half a tick).  An
+        ``unlabelled`` column (bool) is kept in the onset rows: notes played that are no
+        label (the foot closing an open hi-hat; :func:`labelled_onsets` drops them).
 
     Returns
     -------
@@ -142,8 +144,10 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
     notes = []
     sounds = (played["instrument"] if "instrument" in played.columns
               else [None] * len(played))
-    for i, t, velocity, sound in zip(played["event"], played["time"], played["velocity"],
-                                     sounds):
+    unlabelled = (played["unlabelled"].to_numpy(dtype=bool) if "unlabelled" in played.columns
+                  else None)
+    for row, (i, t, velocity, sound) in enumerate(zip(played["event"], played["time"],
+                                                      played["velocity"], sounds)):
         e = events[int(i)]
         if sound is not None and sound != e.instrument.value:    # a score augmenter's swap
             e = replace(e, instrument=Instrument(sound))
@@ -156,7 +160,8 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
         notes.append({"score_tick": max(0, tick_of(q)), "target": max(0.0, float(t)),
                       "event": e, "score_time": t_score,
                       "velocity": min(127, max(1, int(velocity))),
-                      "key": kit.key_for(e.instrument)})
+                      "key": kit.key_for(e.instrument),
+                      "unlabelled": None if unlabelled is None else bool(unlabelled[row])})
     notes.sort(key=lambda n: (n["score_tick"], n["target"]))
 
     # Tempo-map points the MIDI tempo must pass through: tick 0 = 0 s, every beat and bar
@@ -238,7 +243,8 @@ def score_to_midi(score: Score, tempo_map: TempoMap, *, kit, played=None):
         rows.append({"time": t, "midi_time": t, "score_time": n["score_time"],
                      "instrument": e.instrument.value, "gm_note": e.gm_note, "key": n["key"],
                      "velocity": n["velocity"], "articulation": e.articulation_text(),
-                     "bar": e.bar + 1, "beat": str(e.beat), "tick": tick})
+                     "bar": e.bar + 1, "beat": str(e.beat), "tick": tick,
+                     **({} if n["unlabelled"] is None else {"unlabelled": n["unlabelled"]})})
     return midi, onset_table(rows)
 
 
@@ -320,6 +326,14 @@ def rendered_onsets(midi, onsets, sample_rate: int, kit):
     out["time"] = [sample_of[(tick, key)] / sample_rate
                    for tick, key in zip(onsets["tick"], onsets["key"])]
     return onset_table(out)
+
+
+def labelled_onsets(onsets):
+    """An onset table without the rows played but marked ``unlabelled`` (and that column)."""
+    if "unlabelled" not in onsets.columns:
+        return onsets
+    keep = ~onsets["unlabelled"].to_numpy(dtype=bool)
+    return onset_table(onsets.loc[keep].drop(columns="unlabelled"))
 
 
 # The tempo of a file without a tempo map (the MIDI default: 500000 us a quarter).

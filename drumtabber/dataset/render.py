@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..alignment import load_song
-from ..audio.render import SAMPLE_RATE, get_kit, rendered_onsets, score_onsets, score_to_midi
+from ..audio.render import (SAMPLE_RATE, get_kit, labelled_onsets, rendered_onsets,
+                            score_onsets, score_to_midi)
 from ..errors import AlignmentError, DrumtabberError
 from ..findings import errors_of
 from ..onset_table import RENDER_COLUMNS, write_table
@@ -24,9 +25,9 @@ class RenderResult:
 def render_score(score, tempo_map, kit, out_wav, *, chain=None, seed: int = 0,
                  sample_rate: int = SAMPLE_RATE, gain: float | None = None):
     """Render a score with its tempo map: ``(midi, onset table)``; the WAV goes to
-    ``out_wav``.  The onset table gives where each note sounds in the WAV.  A ``chain``
-    (:mod:`.augment`) changes the notes before the render and the audio after it, moving
-    the labels with them (``seed``: its random choices)."""
+    ``out_wav``.  The onset table gives where each labelled note sounds in the WAV.  A
+    ``chain`` (:mod:`.augment`) changes the notes before the render and the audio after it,
+    moving the labels with them (``seed``: its random choices)."""
     from .augment import apply_chain, chain_stages
     stages = chain_stages(chain)
     played = None
@@ -36,7 +37,7 @@ def render_score(score, tempo_map, kit, out_wav, *, chain=None, seed: int = 0,
     midi, onsets = score_to_midi(score, tempo_map, kit=kit, played=played)
     kit.render(midi, sample_rate=sample_rate, out_path=out_wav,
                **({} if gain is None else {"gain": gain}))
-    onsets = rendered_onsets(midi, onsets, sample_rate, kit)
+    onsets = labelled_onsets(rendered_onsets(midi, onsets, sample_rate, kit))
     if "audio" in stages:
         import soundfile
 

@@ -5,7 +5,8 @@
   rendered band (labels unchanged);
 - ``spectral``: frequency mask, bin dropout, spectral noise (on the features);
 - ``score``: before rendering: humanising (timing and velocity of the notes), the balance of
-  the kit's families, stretches played on an open hi-hat, stretches with one family left out;
+  the kit's families, stretches played on an open hi-hat (or opened by the stick and closed
+  by the foot), stretches with one family left out or thinned;
 - ``chains/*.toml``: the shipped chains (``seed``, ``realistic``, ``training``).
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 
-from .score import Balance, Humanize, Mute, OpenHihat, Thin
+from .score import Balance, FootClose, Humanize, Mute, OpenHihat, Thin
 from .sound import augmenters as sound_augmenters
 from .spectral import BinDropout, FrequencyMask, SpectralNoise
 from .timing import TimeStretch, Trim, WrapShift
@@ -31,7 +32,7 @@ CHAINS = Path(__file__).parent / "chains"
 def register_augmenters(register):
     for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
                       BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat(),
-                      Mute(), Thin()]:
+                      FootClose(), Mute(), Thin()]:
         register(augmenter)
 
 

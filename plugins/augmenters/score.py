@@ -194,13 +194,60 @@ class Thin:
 
     def apply(self, data, rate, onsets, rng, options):
         played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
-        stretch, thinned = stretches(played["time"].to_numpy(), rng, options)
-        family = rng.choice(np.array(options.families.split(","), dtype=object),
-                            size=len(thinned))
-        phase = rng.integers(2, size=len(thinned))
-        families = np.array([Instrument(v).family for v in played["instrument"]], dtype=object)
-        drop = np.zeros(len(played), dtype=bool)
-        for k in np.flatnonzero(thinned):
-            strokes = np.flatnonzero((stretch == k) & (families == family[k]))
-            drop[strokes[phase[k]::2]] = True
+        drop = every_other_stroke(played, rng, options, options.families)[1]
         return data, onset_table(played.loc[~drop].reset_index(drop=True))
+
+
+def every_other_stroke(played, rng, options, families: str):
+    """In stretches of the song (:func:`stretches`) each with one family drawn among
+    ``families`` (comma-separated): that family's strokes there, in time order, as two
+    masks over ``played`` (sorted by time): the first, third, ... (``kept``) and the second,
+    fourth, ... (``other``), the pair's order drawn for each stretch."""
+    stretch, chosen = stretches(played["time"].to_numpy(), rng, options)
+    family = rng.choice(np.array(families.split(","), dtype=object), size=len(chosen))
+    phase = rng.integers(2, size=len(chosen))
+    of_row = np.array([Instrument(v).family for v in played["instrument"]], dtype=object)
+    kept = np.zeros(len(played), dtype=bool)
+    other = np.zeros(len(played), dtype=bool)
+    for k in np.flatnonzero(chosen):
+        strokes = np.flatnonzero((stretch == k) & (of_row == family[k]))
+        other[strokes[phase[k]::2]] = True
+        kept[strokes[1 - phase[k]::2]] = True
+    return kept, other
+
+
+@dataclass
+class FootCloseOptions(StretchOptions):
+    velocity: float = 12.0           # the closing "chick": a pedal note of velocity 1 to this
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_numbers(self, ("velocity",), 1.0, 127.0)
+
+
+class FootClose:
+    """Stretches of the song with the hi-hat opened by the stick and closed by the foot:
+    every other hi-hat stroke there is played open and the stroke after it becomes the
+    pedal closing the hat (a soft chick that cuts the ring), as punk and rock drummers play
+    open on the beat and close with the kick.  The closing is not a stroke of the hi-hat
+    and gets no label (an ``unlabelled`` row: rendered, then left out of the onset table),
+    so the network learns that a ringing hat falling silent is no hit."""
+
+    name = "foot-close"
+    stage = "score"
+    description = "open hi-hat strokes closed by the foot, unlabelled, in random stretches (score)"
+    Options = FootCloseOptions
+
+    def apply(self, data, rate, onsets, rng, options):
+        played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
+        opened, closing = every_other_stroke(played, rng, options, "hihat")
+        if "unlabelled" not in played.columns:
+            played["unlabelled"] = False
+        for mask, instrument in ((opened, Instrument.HIHAT_OPEN),
+                                 (closing, Instrument.HIHAT_PEDAL)):
+            played.loc[mask, "instrument"] = instrument.value
+            played.loc[mask, "gm_note"] = instrument.gm_note
+        played.loc[closing, "velocity"] = rng.integers(1, int(options.velocity) + 1,
+                                                       size=int(closing.sum()))
+        played.loc[closing, "unlabelled"] = True
+        return data, onset_table(played)

@@ -59,9 +59,11 @@ def test_the_seed_preset_and_a_chain_file(tmp_path):
 def test_a_chain_extends_another(tmp_path):
     realistic = [s.augmenter.name for s in load_chain("realistic", MANAGER).steps]
     training = load_chain("training", MANAGER)
-    assert [s.augmenter.name for s in training.steps] == [*realistic, "balance", "open-hihat",
-                                                          "foot-close"]
-    assert training.steps[-1].options.share == 0.4 and training.steps[-1].probability == 0.3
+    assert [s.augmenter.name for s in training.steps] == [*realistic, "balance", "open-hihat"]
+    assert training.steps[-1].options.share == 0.4
+    foot = load_chain("training-foot", MANAGER).steps
+    assert [s.augmenter.name for s in foot] == [*realistic, "balance", "open-hihat", "foot-close"]
+    assert foot[-1].probability == 0.3 and foot[-1].options.velocity == 1.0
     (tmp_path / "base.toml").write_text('[[step]]\naugmenter = "gain"\n')
     (tmp_path / "top.toml").write_text('extends = "base.toml"\n[[step]]\naugmenter = "polarity"\n')
     assert [s.augmenter.name for s in load_chain(tmp_path / "top.toml", MANAGER).steps] == [

@@ -7,7 +7,8 @@
 - ``score``: before rendering: humanising (timing and velocity of the notes), the balance of
   the kit's families, stretches played on an open hi-hat (or opened by the stick and closed
   by the foot), stretches with one family left out or thinned;
-- ``chains/*.toml``: the shipped chains (``seed``, ``realistic``, ``training``).
+- ``chains/*.toml``: the shipped chains (``seed``, ``realistic``, ``training``,
+  ``training-foot``).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Where a transcriber's errors are on recordings with MDB Drums-style annotations: per track
 and class (ADTOF's five), the false onsets (50 ms, mir_eval's matching) with the
 instrument of the annotated stroke nearest each (``*_subclass.txt``: OHH, CHH, CRC, KD, ...;
-"none" when no stroke lies within 50 ms), and the missed strokes by their instrument.
+"none" when no stroke lies within 50 ms), and the missed strokes by their instrument; and
+the median of the model's hi-hat activation (its peak within 3 frames) at the annotated
+hi-hats and at the kicks with no hi-hat annotated within 50 ms.
 
     python benchmarks/transcription_errors.py [--model transcriber] [--folder DIR]
 """
@@ -49,6 +51,18 @@ def main() -> None:
         samples, rate = load_audio(audio, sample_rate=model.features.sample_rate)
         est = map_transcription(scheme, transcribe_samples(samples, rate, model), options)
         print(audio.stem)
+        hats = times[[s in ("CHH", "OHH", "PHH") for _, s in strokes]] if len(times) else times
+        kicks = [t for t, (_, s) in zip(times, strokes)
+                 if s == "KD" and not (len(hats) and np.min(np.abs(hats - t)) < WINDOW_S)]
+        if "hihat" in model.classes and len(hats):
+            act = model.activations(samples, rate)[:, model.classes.index("hihat")]
+
+            def peak(t: float) -> float:
+                f = int(round(t * model.features.fps))
+                return float(act[max(0, f - 3):f + 4].max())
+            lone = f"{np.median([peak(t) for t in kicks]):.2f}" if kicks else "-"
+            print(f"  hi-hat activation: median {np.median([peak(t) for t in hats]):.2f} at "
+                  f"{len(hats)} hi-hats, {lone} at {len(kicks)} kicks without one")
         for c in sorted(set(ref["class"]) | set(est["class"])):
             r = np.sort(ref.loc[ref["class"] == c, "time"].to_numpy())
             e = np.sort(est.loc[est["class"] == c, "time"].to_numpy())

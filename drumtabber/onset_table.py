@@ -26,7 +26,9 @@ Extra columns: ``time_exact`` (object: the exact :class:`~fractions.Fraction` se
 tempo map), ``midi_time`` and ``score_time`` (float64, a render's MIDI time and the tempo map's
 time before a score augmenter moved it), ``key`` and ``tick`` (int64, the kit's MIDI key and
 the note's tick), ``class`` (str, the class of a class map), ``confidence``
-(float64, a transcription's activation at the onset), ``event`` (int64, the note's index in ``Score.sorted_events()``: what a render plays, :func:`drumtabber.audio.render.score_onsets`).
+(float64, a transcription's activation at the onset), ``event`` (int64, the note's index in ``Score.sorted_events()``: what a render plays, :func:`drumtabber.audio.render.score_onsets`),
+``unlabelled`` (bool, a note a render plays that is no label: the foot closing an open
+hi-hat; :func:`drumtabber.audio.render.labelled_onsets` drops those rows).
 """
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ ONSET_COLUMNS = {
 ONSET_EXTRA_COLUMNS = {
     "time_exact": "object", "midi_time": "float64", "score_time": "float64", "key": "int64",
     "tick": "int64", "class": "str", "event": "int64", "confidence": "float64",
+    "unlabelled": "bool",
 }
 # Columns a table must have to be an onset table at all (a render or a MIDI performance
 # has no tab position).

@@ -193,16 +193,17 @@ class Thin:
     Options = ThinOptions
 
     def apply(self, data, rate, onsets, rng, options):
-        played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
-        drop = every_other_stroke(played, rng, options, options.families)[1]
+        played, _, drop = every_other_stroke(onsets, rng, options, options.families)
         return data, onset_table(played.loc[~drop].reset_index(drop=True))
 
 
-def every_other_stroke(played, rng, options, families: str):
-    """In stretches of the song (:func:`stretches`) each with one family drawn among
-    ``families`` (comma-separated): that family's strokes there, in time order, as two
-    masks over ``played`` (sorted by time): the first, third, ... (``kept``) and the second,
-    fourth, ... (``other``), the pair's order drawn for each stretch."""
+def every_other_stroke(onsets, rng, options, families: str):
+    """``onsets`` sorted by time (``played``), and in stretches of the song
+    (:func:`stretches`) each with one family drawn among ``families`` (comma-separated),
+    that family's strokes there in time order as two masks over ``played``: the first,
+    third, ... (``kept``) and the second, fourth, ... (``other``), the pair's order drawn
+    for each stretch."""
+    played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
     stretch, chosen = stretches(played["time"].to_numpy(), rng, options)
     family = rng.choice(np.array(families.split(","), dtype=object), size=len(chosen))
     phase = rng.integers(2, size=len(chosen))
@@ -213,7 +214,7 @@ def every_other_stroke(played, rng, options, families: str):
         strokes = np.flatnonzero((stretch == k) & (of_row == family[k]))
         other[strokes[phase[k]::2]] = True
         kept[strokes[1 - phase[k]::2]] = True
-    return kept, other
+    return played, kept, other
 
 
 @dataclass
@@ -239,8 +240,7 @@ class FootClose:
     Options = FootCloseOptions
 
     def apply(self, data, rate, onsets, rng, options):
-        played = onsets.sort_values("time", kind="stable").reset_index(drop=True)
-        opened, closing = every_other_stroke(played, rng, options, "hihat")
+        played, opened, closing = every_other_stroke(onsets, rng, options, "hihat")
         if "unlabelled" not in played.columns:
             played["unlabelled"] = False
         for mask, instrument in ((opened, Instrument.HIHAT_OPEN),

@@ -219,7 +219,9 @@ def every_other_stroke(onsets, rng, options, families: str):
 
 @dataclass
 class FootCloseOptions(StretchOptions):
-    velocity: float = 12.0           # the closing "chick": a pedal note of velocity 1 to this
+    # The closing: a pedal note of velocity 1 to this.  1 (the default) is the cut alone: an
+    # audible chick with no label taught networks that soft hi-hats are no strokes.
+    velocity: float = 1.0
 
     def __post_init__(self):
         super().__post_init__()
@@ -229,7 +231,7 @@ class FootCloseOptions(StretchOptions):
 class FootClose:
     """Stretches of the song with the hi-hat opened by the stick and closed by the foot:
     every other hi-hat stroke there is played open and the stroke after it becomes the
-    pedal closing the hat (a soft chick that cuts the ring), as punk and rock drummers play
+    pedal closing the hat (a note that cuts the ring), as punk and rock drummers play
     open on the beat and close with the kick.  The closing is not a stroke of the hi-hat
     and gets no label (an ``unlabelled`` row: rendered, then left out of the onset table),
     so the network learns that a ringing hat falling silent is no hit."""

@@ -64,6 +64,9 @@ def test_a_chain_extends_another(tmp_path):
     foot = load_chain("training-foot", MANAGER).steps
     assert [s.augmenter.name for s in foot] == [*realistic, "balance", "open-hihat", "foot-close"]
     assert foot[-1].probability == 0.3 and foot[-1].options.velocity == 1.0
+    accent = load_chain("training-accent", MANAGER).steps
+    assert [s.augmenter.name for s in accent] == [*realistic, "balance", "open-hihat", "accent"]
+    assert accent[-1].probability == 0.5 and accent[-1].options.rate == 0.5
     (tmp_path / "base.toml").write_text('[[step]]\naugmenter = "gain"\n')
     (tmp_path / "top.toml").write_text('extends = "base.toml"\n[[step]]\naugmenter = "polarity"\n')
     assert [s.augmenter.name for s in load_chain(tmp_path / "top.toml", MANAGER).steps] == [
@@ -440,3 +443,47 @@ def test_foot_close_opens_every_other_stroke_and_closes_it_without_a_label(tmp_p
     with pytest.raises(DrumtabberError, match="velocity"):
         load_chain_text('[[step]]\naugmenter = "foot-close"\n[step.options]\nvelocity = 0\n',
                         tmp_path)
+
+
+def test_accent_strikes_kick_snare_and_crash_together(tmp_path):
+    """`accent` on a real Groove performance rendered with a sampled kit: with every stretch
+    chosen and every stroke an accent, each kick and snare of the plain render comes with a
+    kick, a snare and a crash within a few ms, labelled, loud, and the added crash is heard
+    (energy above 5 kHz up by 10 dB or more where a kick stood alone); every plain note is
+    still played where it was."""
+    import scipy.signal
+    parsed = _closed_hihat_groove()
+    gain = '[[step]]\naugmenter = "gain"\np = 0.0\n'
+    _, plain = _render_with_steps(parsed, gain, tmp_path, "plain")
+    audio, accented = _render_with_steps(
+        parsed, gain + '[[step]]\naugmenter = "accent"\n[step.options]\nshare = 1.0\n'
+        'rate = 1.0\n', tmp_path, "accent")
+    plain_audio, _ = _render_with_steps(parsed, gain, tmp_path, "plain2")
+    family = np.array([Instrument(v).family for v in plain["instrument"]])
+    got = np.array([Instrument(v).family for v in accented["instrument"]])
+    times = accented["time"].to_numpy()
+    bases = plain["time"].to_numpy()[np.isin(family, ["kick", "snare"])]
+    assert len(bases) >= 20
+    for t in bases:
+        near = set(got[np.abs(times - t) < 0.045])
+        assert {"kick", "snare", "cymbal"} <= near, (t, near)
+    for t, f in zip(plain["time"], family):      # nothing of the plain render is lost
+        assert np.any((np.abs(times - t) < 1e-6) & (got == f))
+    added = len(accented) - len(plain)
+    assert added >= len(bases) and accented["velocity"].to_numpy()[
+        ~np.isin(np.round(times, 6), np.round(plain["time"].to_numpy(), 6))].min() >= 80
+
+    def high(x):
+        mono = x.mean(axis=1) if x.ndim > 1 else x
+        return scipy.signal.sosfilt(scipy.signal.butter(4, 5000, "hp", fs=44100,
+                                                        output="sos"), mono)
+    hp, ha = high(plain_audio), high(audio)
+    alone = [t for t in plain["time"].to_numpy()[family == "kick"]
+             if not np.any((np.abs(plain["time"].to_numpy() - t) < 0.05) & (family != "kick"))]
+
+    def level(x, t):
+        return 10 * np.log10(np.mean(x[int(t * 44100):int((t + 0.05) * 44100)] ** 2) + 1e-12)
+    assert len(alone) >= 3
+    assert np.median([level(ha, t) - level(hp, t) for t in alone]) > 10
+    with pytest.raises(DrumtabberError, match="rate"):
+        load_chain_text('[[step]]\naugmenter = "accent"\n[step.options]\nrate = 2\n', tmp_path)

@@ -19,7 +19,7 @@ from pathlib import Path
 from drumtabber.components import NoOptions
 from drumtabber.hookspecs import hookimpl
 
-from .score import Balance, FootClose, Humanize, Mute, OpenHihat, Thin
+from .score import Accent, Balance, FootClose, Humanize, Mute, OpenHihat, Thin
 from .sound import augmenters as sound_augmenters
 from .spectral import BinDropout, FrequencyMask, SpectralNoise
 from .timing import TimeStretch, Trim, WrapShift
@@ -33,7 +33,7 @@ CHAINS = Path(__file__).parent / "chains"
 def register_augmenters(register):
     for augmenter in [WrapShift(), Trim(), TimeStretch(), *sound_augmenters(), FrequencyMask(),
                       BinDropout(), SpectralNoise(), Humanize(), Balance(), OpenHihat(),
-                      FootClose(), Mute(), Thin()]:
+                      FootClose(), Mute(), Thin(), Accent()]:
         register(augmenter)
 
 

@@ -4,7 +4,11 @@ played by the two held-out acoustic kits through the `realistic` chain, with eac
 stored thresholds -- per class, summed and mean F at 50 and 30 ms in ADTOF's five classes,
 the figures `drumtabber-data evaluate ../shared/data/mdb-dev` gives on real drums.
 
-    python benchmarks/held_out_test.py MODEL... [--files 40] [--max-seconds 30]
+    python benchmarks/held_out_test.py MODEL... [--files 40] [--max-seconds 30] [--draw 1]
+
+`--draw 2` (3, ...) takes another set of as many performances, none of them in draw 1 (the
+performance after each of draw 1's in the split's order), rendered with other seeds: a second
+test set for a choice made on the first.
 
 The renders are written once to build/held-out-test/ as recordings with `time<TAB>GM note`
 annotation files (the first run renders them, minutes), then each model is scored there by
@@ -26,7 +30,7 @@ from held_out_kits import CHAIN, GROOVE, HELD_OUT_KITS, ROOT  # benchmarks/held_
 SEED_BASE = 5000          # the chain's seeds, apart from those of the validation renders
 
 
-def render_test_set(folder: Path, files: int, max_seconds: float) -> int:
+def render_test_set(folder: Path, files: int, max_seconds: float, draw: int = 1) -> int:
     """Write the renders and their annotations into ``folder`` (once); the number of
     recordings."""
     done = folder / "done.json"
@@ -43,10 +47,16 @@ def render_test_set(folder: Path, files: int, max_seconds: float) -> int:
     config = FeatureConfig()
     folder.mkdir(parents=True, exist_ok=True)
     n = 0
-    for k, row in enumerate(list_performances(GROOVE, manager, split="test", n=files)):
+    rows = list_performances(GROOVE, manager, split="test")
+    if (draw - 1) * files + files > len(rows):
+        raise SystemExit(f"the test split has {len(rows)} performances: no draw {draw} of "
+                         f"{files}")
+    for k in range(files):
+        row = rows[k * len(rows) // files + draw - 1]
         for kit in HELD_OUT_KITS:
             ex = render_example(row["midi_path"], kit, scheme, None, config, manager=manager,
-                                max_seconds=max_seconds, chain=chain, seed=SEED_BASE + k,
+                                max_seconds=max_seconds, chain=chain,
+                                seed=SEED_BASE + 1000 * (draw - 1) + k,
                                 keep_samples=True)
             name = f"{row['id'].replace('/', '_')}_{kit}"
             write_render(folder / f"{name}.wav", ex.samples, config.sample_rate)
@@ -63,10 +73,12 @@ def main() -> None:
     parser.add_argument("models", nargs="+")
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--max-seconds", type=float, default=30.0)
+    parser.add_argument("--draw", type=int, default=1)
     args = parser.parse_args()
-    folder = ROOT / "build" / "held-out-test" / f"{args.files}-files-{args.max_seconds:g}s"
-    n = render_test_set(folder, args.files, args.max_seconds)
-    print(f"{n} renders: {args.files} test-split files x {len(HELD_OUT_KITS)} held-out kits, "
+    folder = (ROOT / "build" / "held-out-test" / f"{args.files}-files-{args.max_seconds:g}s"
+              f"{'' if args.draw == 1 else f'-draw{args.draw}'}")
+    n = render_test_set(folder, args.files, args.max_seconds, args.draw)
+    print(f"{n} renders: {args.files} test-split files (draw {args.draw}) x {len(HELD_OUT_KITS)} held-out kits, "
           f"first {args.max_seconds:g} s, chain {CHAIN}")
     cli = Path(sys.executable).with_name("drumtabber-data")
     for model in args.models:
